@@ -1,0 +1,35 @@
+"""Named IdP-compatibility switches for the semantics core.
+
+The reference server is strict where the RFC is explicit and tolerant where a
+major IdP is known to deviate; each tolerance has a name here so that the
+server, the fuzz oracle and the conformance profiles agree on which reading is
+in force (see ``shared/reference/scim-semantics-pitfalls.md`` §10, §13, §14, §21).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Compat:
+    """Which non-RFC client shapes the core accepts."""
+
+    #: Entra legacy sends ``"False"``/``"True"`` strings for boolean attributes
+    #: (Microsoft "Known issues … SCIM 2.0 protocol compliance"). Accept any case.
+    string_booleans: bool = True
+    #: Entra sends ``replace emails[type eq "work"].value`` for users without a
+    #: work email; RFC 7644 §3.5.2.3 says 400 noTarget. When on, a single
+    #: ``type eq "…"`` filter that matches nothing creates the element instead.
+    replace_creates: bool = False
+    #: RFC 7644 §3.5.2.2 gives noTarget for a remove whose value filter selects
+    #: nothing; when on, such a remove is a successful no-op.
+    lenient_remove: bool = False
+    #: Infer a missing ``schemas`` on resources and PatchOp/SearchRequest bodies
+    #: instead of answering 400 invalidSyntax (RFC 7643 §3, RFC 7644 §3.5.2).
+    lenient_schemas: bool = False
+
+
+STRICT = Compat(string_booleans=False)
+DEFAULT = Compat()
+ENTRA = Compat(string_booleans=True, replace_creates=True)

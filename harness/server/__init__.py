@@ -1,0 +1,1 @@
+"""The reference SCIM service provider (Starlette on an embedded SQLite store)."""
