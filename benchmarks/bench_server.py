@@ -136,9 +136,7 @@ async def run_mix(
         elif op == "get":
             request = client.get(f"/Users/{ids[n]}")
         elif op == "filter":
-            request = client.get(
-                "/Users", params={"filter": f'userName eq "seed{n}@example.com"'}
-            )
+            request = client.get("/Users", params={"filter": f'userName eq "seed{n}@example.com"'})
         else:
             body = {
                 "schemas": [PATCH_URN],
@@ -214,7 +212,13 @@ def main() -> int:
                 )  # fmt: skip
                 peer = Target(
                     "scim2-server",
-                    [*shlex.split(args.peer_cmd), "--port", str(port_peer), "--bearer-token", TOKEN],
+                    [
+                        *shlex.split(args.peer_cmd),
+                        "--port",
+                        str(port_peer),
+                        "--bearer-token",
+                        TOKEN,
+                    ],
                 )
                 for target, port in ((ours, port_ours), (peer, port_peer)):
                     with running(target, port) as base:
@@ -224,8 +228,10 @@ def main() -> int:
                     print(json.dumps(row), flush=True)
 
     print()
-    header = ("server", "users", "rps", "seed/s", "get p50/p95", "filter p50/p95", "patch p50/p95",
-              "create p50/p95")  # fmt: skip
+    header = (
+        "server", "users", "rps", "seed/s",
+        "get p50/p95", "filter p50/p95", "patch p50/p95", "create p50/p95",
+    )  # fmt: skip
     print(" | ".join(header))
     for row in results:
         print(
@@ -235,9 +241,11 @@ def main() -> int:
                     str(row["users"]),
                     str(row["rps"]),
                     str(row["seed_per_s"]),
-                    *(f"{row[f'{op}_p50_ms']}/{row[f'{op}_p95_ms']}" for op in
-                      ("get", "filter", "patch", "create")),
-                ]  # fmt: skip
+                    *(
+                        f"{row[f'{op}_p50_ms']}/{row[f'{op}_p95_ms']}"
+                        for op in ("get", "filter", "patch", "create")
+                    ),
+                ]
             )
         )
     args.out.parent.mkdir(parents=True, exist_ok=True)

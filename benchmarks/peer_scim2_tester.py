@@ -1,8 +1,8 @@
 """Run the peer tester scim2-tester (python-scim, PyPI) against a SCIM base URL.
 
 On demand, not in CI: it needs scim2-tester installed in its own environment
-(``pip install scim2-tester==0.5.2 "scim2-client[httpx2]"`` — it pins its own pydantic stack, so keep
-it out of the project's venv). Prints one line per check and a summary;
+(``pip install scim2-tester==0.5.2 "scim2-client[httpx2]"`` — it pins its own
+pydantic stack, so keep it out of the project's venv). Prints one line per check and a summary;
 exit 1 when any check ends in ERROR or CRITICAL.
 
     python benchmarks/peer_scim2_tester.py http://127.0.0.1:8000 --token-env SCIM_TOKEN
@@ -39,7 +39,8 @@ def main() -> int:
         if not args.quiet or result.status in FAILING:
             where = f"[{result.resource_type}] " if result.resource_type else ""
             print(f"{result.status.name:10} {where}{result.title}: {result.reason or ''}")
-    print("summary:", ", ".join(f"{k}={v}" for k, v in sorted(counts.items())), f"total={len(results)}")
+    summary = ", ".join(f"{k}={v}" for k, v in sorted(counts.items()))
+    print(f"summary: {summary}, total={len(results)}")
     return 1 if any(r.status in FAILING for r in results) else 0
 
 

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Union
 
 # RFC 7644 §3.4.2.2 Table 3 (``pr`` is unary and has its own node).
 COMPARE_OPS = ("eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le")
 
-JsonScalar = Union[str, int, float, bool, None]
+JsonScalar = str | int | float | bool | None
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,7 @@ class And:
     right: Filter
 
     def __str__(self) -> str:
-        return f"{_wrap(self.left, And)} and {_wrap(self.right, And)}"
+        return f"{_wrap(self.left, And)} and {_wrap(self.right, And, right=True)}"
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ class Or:
     right: Filter
 
     def __str__(self) -> str:
-        return f"{_wrap(self.left, Or)} or {_wrap(self.right, Or)}"
+        return f"{_wrap(self.left, Or)} or {_wrap(self.right, Or, right=True)}"
 
 
 @dataclass(frozen=True)
@@ -95,12 +94,18 @@ class ValuePath:
         return f"{self.path}[{self.filter}]"
 
 
-Filter = Union[Compare, Present, And, Or, Not, ValuePath]
+Filter = Compare | Present | And | Or | Not | ValuePath
 
 
-def _wrap(node: Filter, parent: type) -> str:
-    """Parenthesise a child only where precedence needs it (``or`` under ``and``)."""
-    if isinstance(node, Or) and parent is And:
+def _wrap(node: Filter, parent: type, *, right: bool = False) -> str:
+    """Parenthesise a child only where precedence or grouping needs it.
+
+    ``or`` under ``and`` needs parentheses (``and`` binds tighter, RFC 7644
+    §3.4.2.2). ``and``/``or`` associate to the left when parsed, so a right
+    operand of the same operator keeps its parentheses: ``a and (b and c)``
+    must not come back as ``(a and b) and c`` from a parse of the text.
+    """
+    if (isinstance(node, Or) and parent is And) or (right and type(node) is parent):
         return f"({node})"
     return str(node)
 

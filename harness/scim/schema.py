@@ -177,7 +177,11 @@ COMMON_ATTRIBUTES: tuple[Attribute, ...] = (
             Attribute("created", DATETIME, mutability=READ_ONLY),
             Attribute("lastModified", DATETIME, mutability=READ_ONLY),
             Attribute(
-                "location", REFERENCE, case_exact=True, mutability=READ_ONLY, reference_types=("uri",)
+                "location",
+                REFERENCE,
+                case_exact=True,
+                mutability=READ_ONLY,
+                reference_types=("uri",),
             ),
             Attribute("version", STRING, case_exact=True, mutability=READ_ONLY),
         ),
@@ -301,9 +305,7 @@ GROUP_SCHEMA = Schema(
                     mutability=IMMUTABLE,
                     reference_types=("User", "Group"),
                 ),
-                Attribute(
-                    "type", STRING, mutability=IMMUTABLE, canonical_values=("User", "Group")
-                ),
+                Attribute("type", STRING, mutability=IMMUTABLE, canonical_values=("User", "Group")),
                 Attribute("display", STRING, mutability=IMMUTABLE),
             ),
         ),
