@@ -233,6 +233,10 @@ def _apply_operation(
     op = operation.op.casefold()
     if op not in PATCH_OPS:
         raise errors.invalid_syntax(f"'op' must be one of add, remove, replace, got {op!r}")
+    extension = _whole_extension(operation.path, resource_type)
+    if extension is not None:
+        _apply_to_extension(resource, operation, extension, resource_type, compat)
+        return
     if operation.path is not None:
         ref = _resolve(operation.path, resource_type, compat)
         where = operation.raw_path or str(operation.path)
@@ -246,6 +250,62 @@ def _apply_operation(
         raise errors.no_target("'remove' needs a 'path' (RFC 7644 §3.5.2.2)")
     for path, ref, where, value in _pathless_targets(operation.value, resource_type, compat):
         _dispatch(_Site(resource, path, ref, where, resource_type, compat), op, value)
+
+
+def _whole_extension(path: PatchPath | None, resource_type: ResourceType) -> str | None:
+    """The extension URN when ``path`` is that URN alone, else None.
+
+    ``urn:ietf:params:scim:schemas:extension:enterprise:2.0:User`` as a path
+    designates the extension's whole object (the key it sits under, RFC 7643
+    §3); RFC 7644 §3.10 lets a schema URN stand for all of its attributes.
+    The §3.5.2 ABNF lexes it as attribute ``User`` of URN ``…:2.0``, so it
+    is recognised here, before attribute resolution.
+    """
+    if path is None or path.attr.urn is None or path.value_filter is not None:
+        return None
+    if path.attr.sub_attr is not None or path.sub_attr is not None:
+        return None
+    extension = resource_type.extension(f"{path.attr.urn}:{path.attr.attr}")
+    return None if extension is None else extension.id
+
+
+def _apply_to_extension(
+    resource: JsonDict,
+    operation: PatchOperation,
+    urn: str,
+    resource_type: ResourceType,
+    compat: Compat,
+) -> None:
+    """Apply an op whose path is a whole extension, attribute by attribute.
+
+    Each attribute goes through the same rules as a path naming it, so
+    mutability and required-ness are enforced once, in ``_dispatch``.
+    """
+    op = operation.op.casefold()
+    if op == REMOVE:
+        present = resource.get(urn)
+        for name in list(present) if isinstance(present, dict) else []:
+            path = PatchPath(AttrPath(urn, name))
+            ref = _resolve(path, resource_type, compat)
+            _dispatch(_Site(resource, path, ref, str(path), resource_type, compat), op, None)
+        resource.pop(urn, None)
+        return
+    value = operation.value
+    if isinstance(value, dict):
+        # scim2-models serialises an extension object with its own
+        # ``"schemas": [urn]``; RFC 7643 §3 gives extension objects no such
+        # member, but one naming exactly this extension says nothing new.
+        value = {
+            key: item
+            for key, item in value.items()
+            if not (key.casefold() == "schemas" and _names_only(item, urn))
+        }
+    for path, ref, where, value in _pathless_targets({urn: value}, resource_type, compat):
+        _dispatch(_Site(resource, path, ref, where, resource_type, compat), op, value)
+
+
+def _names_only(schemas: Any, urn: str) -> bool:
+    return isinstance(schemas, list) and [str(u).casefold() for u in schemas] == [urn.casefold()]
 
 
 def _resolve(path: PatchPath, resource_type: ResourceType, compat: Compat) -> AttributeRef:

@@ -1004,3 +1004,53 @@ def test_apply_never_mutates_its_input_on_success(user: dict[str, Any]) -> None:
     assert user == before
     result["emails"][1]["value"] = "mutated"
     assert user == before
+
+
+class TestWholeExtensionPath:
+    """A path that is an extension URN alone designates the extension's object.
+
+    RFC 7644 §3.10 lets a schema URN stand for all of its attributes; the
+    scim2-tester peer sends such paths for add, replace and remove.
+    """
+
+    def test_add_sets_the_extension_attributes(self, user: dict[str, Any]) -> None:
+        user.pop(ENTERPRISE_USER_URN, None)
+        result = patched(
+            user, {"op": "add", "path": ENTERPRISE_USER_URN, "value": {"department": "Ops"}}
+        )
+        assert result[ENTERPRISE_USER_URN] == {"department": "Ops"}
+        assert ENTERPRISE_USER_URN in result["schemas"]
+
+    def test_replace_merges_like_a_pathless_replace(self, user: dict[str, Any]) -> None:
+        user[ENTERPRISE_USER_URN] = {"department": "Old", "costCenter": "4130"}
+        result = patched(
+            user, {"op": "replace", "path": ENTERPRISE_USER_URN, "value": {"department": "New"}}
+        )
+        assert result[ENTERPRISE_USER_URN] == {"department": "New", "costCenter": "4130"}
+
+    def test_remove_drops_the_whole_object(self, user: dict[str, Any]) -> None:
+        user[ENTERPRISE_USER_URN] = {"department": "Old", "costCenter": "4130"}
+        result, changed = run(user, {"op": "remove", "path": ENTERPRISE_USER_URN})
+        assert ENTERPRISE_USER_URN not in result
+        assert changed
+
+    def test_remove_of_an_absent_extension_changes_nothing(self, user: dict[str, Any]) -> None:
+        user.pop(ENTERPRISE_USER_URN, None)
+        _, changed = run(user, {"op": "remove", "path": ENTERPRISE_USER_URN})
+        assert not changed
+
+    def test_unknown_attribute_inside_is_still_rejected(self, user: dict[str, Any]) -> None:
+        error = failure(user, {"op": "add", "path": ENTERPRISE_USER_URN, "value": {"shoeSize": 44}})
+        assert (error.status, error.scim_type) == (400, "invalidValue")
+
+    def test_a_schemas_member_naming_the_extension_is_tolerated(self, user: dict[str, Any]) -> None:
+        """scim2-models puts ``schemas`` inside extension objects; one naming it is harmless."""
+        user.pop(ENTERPRISE_USER_URN, None)
+        value = {"schemas": [ENTERPRISE_USER_URN], "department": "Ops"}
+        result = patched(user, {"op": "replace", "path": ENTERPRISE_USER_URN, "value": value})
+        assert result[ENTERPRISE_USER_URN] == {"department": "Ops"}
+
+    def test_a_schemas_member_naming_another_schema_is_rejected(self, user: dict[str, Any]) -> None:
+        value = {"schemas": [USER_URN], "department": "Ops"}
+        error = failure(user, {"op": "replace", "path": ENTERPRISE_USER_URN, "value": value})
+        assert error.status == 400
