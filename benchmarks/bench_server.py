@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import json
 import os
@@ -117,13 +118,14 @@ async def seed(client: httpx.AsyncClient, size: int, concurrency: int) -> tuple[
 
 async def run_mix(
     client: httpx.AsyncClient, ids: list[str], requests: int, concurrency: int, seed_value: int
-) -> tuple[float, dict[str, list[float]]]:
-    """Drive the mix; return requests/s and the latencies (ms) per operation."""
+) -> tuple[float, dict[str, list[float]], collections.Counter[str]]:
+    """Drive the mix; return requests/s, the latencies (ms) per operation and failures."""
     rng = random.Random(seed_value)
     ops = ["create", "get", "filter", "patch"]
     plan = [ops[i % 4] for i in range(requests)]
     rng.shuffle(plan)
     latencies: dict[str, list[float]] = {op: [] for op in ops}
+    failures: collections.Counter[str] = collections.Counter()
     counter = iter(range(requests))
     created = 0
 
@@ -144,10 +146,15 @@ async def run_mix(
             }
             request = client.patch(f"/Users/{ids[n]}", json=body)
         start = time.perf_counter()
-        response = await request
+        try:
+            response = await request
+        except httpx.TransportError as error:
+            # A dropped connection is the server's failure, counted, not fatal.
+            failures[f"{op}: {type(error).__name__}"] += 1
+            return
         latencies[op].append((time.perf_counter() - start) * 1000)
         if response.status_code >= 300:
-            raise RuntimeError(f"{op} → {response.status_code}: {response.text[:200]}")
+            failures[f"{op}: HTTP {response.status_code}"] += 1
 
     async def worker() -> None:
         for i in counter:
@@ -155,7 +162,7 @@ async def run_mix(
 
     start = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return requests / (time.perf_counter() - start), latencies
+    return requests / (time.perf_counter() - start), latencies, failures
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -173,7 +180,7 @@ async def measure(base: str, size: int, args: argparse.Namespace) -> dict[str, o
     ) as client:
         ids, seed_rate = await seed(client, size, args.concurrency)
         await run_mix(client, ids, min(400, args.requests), args.concurrency, 0)  # warm-up
-        rps, latencies = await run_mix(client, ids, args.requests, args.concurrency, 1)
+        rps, latencies, failures = await run_mix(client, ids, args.requests, args.concurrency, 1)
     return {
         "seed_per_s": round(seed_rate, 1),
         "rps": round(rps, 1),
@@ -183,6 +190,7 @@ async def measure(base: str, size: int, args: argparse.Namespace) -> dict[str, o
             for q in (0.5, 0.95)
         },
         "filter_median_ms": round(statistics.median(latencies["filter"]), 2),
+        "failures": dict(failures),
     }
 
 

@@ -80,6 +80,7 @@ from harness.scim.schema import (
 
 __all__ = [
     "MAX_OPERATORS",
+    "OPERATORS_BY_TYPE",
     "Reader",
     "attribute_value_compare",
     "compile_filter",
@@ -144,7 +145,7 @@ _JSON_ESCAPES = frozenset('"\\/bfnrtu')
 _HEX4_RE = re.compile(r"[0-9a-fA-F]{4}")
 
 
-class SyntaxProblem(Exception):
+class _SyntaxProblem(Exception):
     """A syntax error at a position; :class:`Reader` turns it into a ScimError."""
 
     def __init__(self, reason: str, position: int | None) -> None:
@@ -188,7 +189,7 @@ def _next_token(text: str, start: int) -> Token:
     name = _NAME_RE.match(text, start)
     if name is not None:
         return _word(name.group(), start)
-    raise SyntaxProblem(f"unexpected character {char!r}", start)
+    raise _SyntaxProblem(f"unexpected character {char!r}", start)
 
 
 def _word(word: str, start: int) -> Token:
@@ -207,9 +208,9 @@ def _sub_attr(text: str, start: int) -> Token:
     """``subAttr = "." ATTRNAME``, with no space on either side of the dot."""
     match = _SUB_ATTR_RE.match(text, start)
     if match is None:
-        raise SyntaxProblem("expected a sub-attribute name right after '.'", start)
+        raise _SyntaxProblem("expected a sub-attribute name right after '.'", start)
     if start > 0 and text[start - 1] in _WHITESPACE:
-        raise SyntaxProblem("unexpected space before '.'", start)
+        raise _SyntaxProblem("unexpected space before '.'", start)
     return _token("SUBATTR", match.group(1), start, match.end())
 
 
@@ -217,18 +218,18 @@ def _number(text: str, start: int) -> Token:
     """A JSON number (RFC 7159 §6): int when it has no fraction or exponent."""
     match = _NUMBER_LIKE_RE.match(text, start)
     if match is None:
-        raise SyntaxProblem(f"unexpected character {text[start]!r}", start)
+        raise _SyntaxProblem(f"unexpected character {text[start]!r}", start)
     literal = match.group()
     if _JSON_NUMBER_RE.fullmatch(literal) is None:
-        raise SyntaxProblem(f"malformed number {literal!r} (JSON number grammar)", start)
+        raise _SyntaxProblem(f"malformed number {literal!r} (JSON number grammar)", start)
     value: int | float
     try:
         is_int = not any(c in literal for c in ".eE")
         value = int(literal) if is_int else float(literal)
     except ValueError:  # more digits than int() accepts
-        raise SyntaxProblem(f"number {literal[:20]}… is too long", start) from None
+        raise _SyntaxProblem(f"number {literal[:20]}… is too long", start) from None
     if value in (float("inf"), float("-inf")):
-        raise SyntaxProblem(f"number {literal!r} is out of range", start)
+        raise _SyntaxProblem(f"number {literal!r} is out of range", start)
     return _token("NUMBER", value, start, match.end())
 
 
@@ -240,7 +241,7 @@ def _string(text: str, start: int) -> Token:
     return _token("COMP_VALUE", json.loads(match.group()), start, match.end())
 
 
-def _string_problem(text: str, start: int) -> SyntaxProblem:
+def _string_problem(text: str, start: int) -> _SyntaxProblem:
     """Why the string opening at ``start`` is not a JSON string."""
     position = start + 1
     while position < len(text):
@@ -248,17 +249,17 @@ def _string_problem(text: str, start: int) -> SyntaxProblem:
         if char == "\\":
             escape = text[position + 1 : position + 2]
             if escape not in _JSON_ESCAPES or not escape:
-                return SyntaxProblem(f"invalid escape '\\{escape}' in string", position)
+                return _SyntaxProblem(f"invalid escape '\\{escape}' in string", position)
             if escape == "u" and not _HEX4_RE.fullmatch(text[position + 2 : position + 6]):
-                return SyntaxProblem("invalid \\u escape in string (needs 4 hex digits)", position)
+                return _SyntaxProblem("invalid \\u escape in string (needs 4 hex digits)", position)
             position += 2
             continue
         if ord(char) < 0x20:
-            return SyntaxProblem(
+            return _SyntaxProblem(
                 f"unescaped control character U+{ord(char):04X} in string", position
             )
         position += 1
-    return SyntaxProblem("unterminated string", start)
+    return _SyntaxProblem("unterminated string", start)
 
 
 # ==========================================================================
@@ -377,11 +378,13 @@ class Reader:
         self.text = text
         self.kind = kind
         self._parser: sly.Parser | None = None
-        if not isinstance(text, str) or not text.strip():
+        if not isinstance(text, str):
+            raise _ERRORS[kind](f"a {kind} must be a string, got {type(text).__name__}")
+        if not text.strip():
             raise _ERRORS[kind](f"empty {kind}: expected {_EXAMPLES[kind]}")
         try:
             self.tokens: list[Token] = list(_tokenize(text))
-        except SyntaxProblem as problem:
+        except _SyntaxProblem as problem:
             raise self.error(problem.reason, problem.position) from None
         deepening = [t for t in self.tokens if t.type in _DEEPENING]
         if len(deepening) > MAX_OPERATORS:
@@ -877,13 +880,17 @@ def _stored(resource: Any, ref: AttributeRef) -> list[Any]:
     """The assigned values at ``ref``: multi-valued attributes are flattened."""
     holder = resource if ref.container is None else _get(resource, ref.container)
     value = _get(holder, ref.attribute.name)
-    if ref.attribute.multi_valued:
-        items = value if isinstance(value, list) else []  # a non-array is no value
-    else:
-        items = [value]
+    items = _values_of(ref.attribute, value)
     if ref.sub_attribute is not None:
         items = [_get(item, ref.sub_attribute.name) for item in items]
     return [item for item in items if item is not None]
+
+
+def _values_of(attribute: Attribute, value: Any) -> list[Any]:
+    """The values an attribute holds; a multi-valued one stored as a non-array has none."""
+    if not attribute.multi_valued:
+        return [value]
+    return value if isinstance(value, list) else []
 
 
 def _get(holder: Any, key: str) -> Any:

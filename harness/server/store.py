@@ -360,7 +360,7 @@ class Store:
         #: Use the indexed columns to narrow filtered lists (off only in the
         #: test that proves push-down and full evaluation agree).
         self.pushdown = pushdown
-        self._memory = path == ":memory:" or path.startswith("file::memory:")
+        self._memory = path == ":memory:"
         self._write_lock = threading.RLock()
         self._pool_lock = threading.Lock()
         self._readers: list[sqlite3.Connection] = []

@@ -165,27 +165,32 @@ def presences(draw: st.DrawFn) -> Present:
     return Present(draw(_maybe_core_urn(leaf.path)))
 
 
-@st.composite
-def element_filters(draw: st.DrawFn, parent: Attribute) -> Filter:
-    """A valFilter over ``parent``'s sub-attributes (paths relative to it)."""
+def _element_leaves(parent: Attribute) -> st.SearchStrategy[Filter]:
     subs = [sub for sub in parent.sub_attributes if sub.returned != NEVER]
-
-    @st.composite
-    def leaf(draw: st.DrawFn) -> Filter:
-        sub = draw(st.sampled_from(subs))
-        path = AttrPath(None, sub.name)
-        if draw(st.booleans()):
-            return Present(path)
-        op = draw(st.sampled_from(sorted(OPERATORS_BY_TYPE[sub.type])))
-        return Compare(path, op, draw(LITERALS[sub.type]))
-
-    return draw(st.recursive(leaf(), _combine, max_leaves=4))
+    present = [Present(AttrPath(None, sub.name)) for sub in subs]
+    compares = [
+        st.builds(
+            Compare, st.just(AttrPath(None, sub.name)), st.sampled_from(ops), LITERALS[sub.type]
+        )
+        for sub in subs
+        for ops in [sorted(OPERATORS_BY_TYPE[sub.type])]
+    ]
+    return st.one_of(st.sampled_from(present), *compares)
 
 
-@st.composite
-def value_paths(draw: st.DrawFn) -> ValuePath:
-    container, parent = draw(st.sampled_from(VALUE_PATH_PARENTS))
-    return ValuePath(AttrPath(container, parent.name), draw(element_filters(parent)))
+def element_filters(parent: Attribute) -> st.SearchStrategy[Filter]:
+    """A valFilter over ``parent``'s sub-attributes (paths relative to it)."""
+    return st.recursive(_element_leaves(parent), _combine, max_leaves=4)
+
+
+def value_paths() -> st.SearchStrategy[ValuePath]:
+    """``emails[type eq "work" and …]`` over the multi-valued complex attributes."""
+    return st.one_of(
+        *(
+            st.builds(ValuePath, st.just(AttrPath(container, parent.name)), element_filters(parent))
+            for container, parent in VALUE_PATH_PARENTS
+        )
+    )
 
 
 def _combine(children: st.SearchStrategy[Filter]) -> st.SearchStrategy[Filter]:
@@ -237,14 +242,21 @@ def _attribute_values(attribute: Attribute) -> st.SearchStrategy[Any]:
     return _value_for(attribute)
 
 
+_USER_ATTRIBUTES = [
+    (container, attribute)
+    for container, attribute in USER.all_attributes()
+    if attribute.name != "schemas"
+]
+
+
 @st.composite
 def users(draw: st.DrawFn) -> dict[str, Any]:
     """A User in the internal representation (canonical keys, unassigned absent)."""
     resource: dict[str, Any] = {"schemas": [USER_URN]}
     extension: dict[str, Any] = {}
-    for container, attribute in USER.all_attributes():
-        if attribute.name == "schemas" or not draw(st.booleans()):
-            continue
+    chosen = draw(st.sets(st.sampled_from(range(len(_USER_ATTRIBUTES))), max_size=10))
+    for index in sorted(chosen):
+        container, attribute = _USER_ATTRIBUTES[index]
         holder = resource if container is None else extension
         holder[attribute.name] = draw(_attribute_values(attribute))
     if extension:

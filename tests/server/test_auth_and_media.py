@@ -27,16 +27,17 @@ PROTECTED = [
 
 @pytest.mark.parametrize(("method", "path"), PROTECTED)
 def test_no_token_is_401_with_a_challenge(
-    scim_server: InProcessScimServer, method: str, path: str
+    scim_server: InProcessScimServer, api: httpx.Client, method: str, path: str
 ) -> None:
-    """RFC 7644 §2 and RFC 6750 §3: 401, ``WWW-Authenticate: Bearer realm``, a SCIM body.
-
-    Discovery endpoints too: our policy is that nothing answers without the token.
-    """
+    """RFC 7644 §2 and RFC 6750 §3: 401, ``WWW-Authenticate: Bearer realm``, a SCIM body,
+    and nothing written. Discovery endpoints too: our policy is that nothing answers
+    without the token."""
+    before = snapshot(api)
     anonymous = scim_server.client(headers={})
     response = anonymous.request(method, path, json=user_body("x"))
     assert_error(response, 401)
     assert response.headers["www-authenticate"] == 'Bearer realm="SCIM"'
+    assert snapshot(api) == before
 
 
 @pytest.mark.parametrize(

@@ -239,6 +239,7 @@ def test_streamed_oversize_body_is_413(seeded: Any) -> None:
 
 
 def test_every_case_is_distinct() -> None:
+    """Each row is reported by its id, so ids must not repeat."""
     assert len({case.id for case in CASES}) == len(CASES)
 
 
@@ -253,5 +254,6 @@ def test_snapshot_detects_a_change(seeded: Any) -> None:
 
 
 def test_the_small_limits_leave_normal_requests_alone(seeded: Any) -> None:
+    """The 4 KiB limit of these tests does not refuse an ordinary create (RFC 7644 §3.3)."""
     client, _ids = seeded
     assert client.post("/Users", json=user()).status_code == 201

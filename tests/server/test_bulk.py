@@ -237,6 +237,7 @@ def test_limits_are_enforced_with_413() -> None:
 
 
 def test_bulk_is_reachable_under_the_base_path() -> None:
+    """RFC 7644 §3.7: /Bulk sits under the base URL like every endpoint; locations include it."""
     server = InProcessScimServer(ServerConfig(base_path="/scim/v2"))
     try:
         [result] = run(server.client(), bulk(post_user("u", "alice")))
@@ -259,6 +260,7 @@ def test_references_in(value: Any, expected: set[str]) -> None:
 
 
 def test_substitute_and_strip() -> None:
+    """RFC 7644 §3.7.2: resolved references are replaced; for a cycle, unresolved ones dropped."""
     data = {"members": [{"value": "bulkId:a"}, {"value": "bulkId:b"}], "x": {"v": "bulkId:b"}}
     assert substitute(data, {"a": "1"}) == {
         "members": [{"value": "1"}, {"value": "bulkId:b"}],

@@ -141,6 +141,7 @@ def test_public_base_url_overrides_the_request_host() -> None:
 
 
 def test_cli_without_a_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
+    """The CLI-gate habit: no sub-command is a usage error (exit 2) with help on stderr."""
     assert main([]) == 2
     assert "serve" in capsys.readouterr().err
 

@@ -168,6 +168,7 @@ def test_group_display_name_is_unique_by_default(api: httpx.Client) -> None:
 
 
 def test_group_display_name_uniqueness_can_be_switched_off() -> None:
+    """RFC 7643 §4.2 declares no uniqueness for displayName; the policy can be turned off."""
     server = InProcessScimServer(ServerConfig(unique_group_display_name=False))
     try:
         client = server.client()
@@ -211,6 +212,7 @@ def test_nested_groups(api: httpx.Client) -> None:
 
 
 def test_a_group_cannot_contain_itself(api: httpx.Client) -> None:
+    """Policy: a self-membership is 400 invalidValue (RFC 7644 §3.12), not a silent loop."""
     group = create_group(api, "Loop")
     response = api.patch(
         f"/Groups/{group['id']}",
@@ -220,6 +222,7 @@ def test_a_group_cannot_contain_itself(api: httpx.Client) -> None:
 
 
 def test_nested_groups_can_be_switched_off() -> None:
+    """With nested groups off, a Group member (RFC 7643 §4.2) is 400 invalidValue."""
     server = InProcessScimServer(ServerConfig(nested_groups=False))
     try:
         client = server.client()

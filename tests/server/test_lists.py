@@ -249,6 +249,7 @@ def test_root_search_spans_resource_types(api: httpx.Client, people: list[dict[s
 
 
 def test_root_search_with_a_filter_valid_nowhere_is_400(api: httpx.Client) -> None:
+    """RFC 7644 §3.4.2.2: a filter no resource type can evaluate is 400 invalidFilter."""
     body = {"schemas": [SEARCH_REQUEST_URN], "filter": 'nosuchattr eq "x"'}
     assert_error(api.post("/.search", json=body), 400, "invalidFilter")
 

@@ -131,6 +131,7 @@ def test_patch_to_own_user_name_in_other_case_is_allowed(api: httpx.Client) -> N
 
 
 def test_patch_unknown_is_404(api: httpx.Client) -> None:
+    """RFC 7644 §3.12: PATCH of an unknown id is 404."""
     body = patch_body({"op": "replace", "path": "displayName", "value": "x"})
     assert_error(api.patch("/Users/nope", json=body), 404)
 

@@ -38,6 +38,7 @@ def test_group_members_are_loaded_only_when_returned(
 def test_user_groups_are_loaded_only_when_returned(
     attributes: list[str] | None, excluded: list[str] | None, needed: bool
 ) -> None:
+    """RFC 7643 §4.1.2: User groups are derived; load them only when the response shows them."""
     assert loading_for(USER, attributes, excluded) == Loading(groups=needed)
 
 

@@ -49,6 +49,7 @@ def add_group(store: Store, resource_id: str, name: str) -> None:
 
 
 def test_insert_then_get_round_trips_the_json(store: Store) -> None:
+    """Non-ASCII values survive the JSON column (RFC 7644 §3.8 UTF-8); types do not mix."""
     add_user(store, "u1", "Jürgen")
     with store.read() as reader:
         found = reader.get("u1", "User")
@@ -76,6 +77,7 @@ def test_the_user_name_index_is_unique(store: Store) -> None:
 
 
 def test_scan_with_equalities_and_find_id(store: Store) -> None:
+    """Equalities on indexed columns narrow scans; find_id serves the uniqueness checks."""
     add_user(store, "u1", "alice")
     add_user(store, "u2", "bob")
     with store.read() as reader:
@@ -148,6 +150,7 @@ def test_a_read_is_one_snapshot(tmp_path: Path) -> None:
 
 
 def test_file_databases_use_wal(tmp_path: Path) -> None:
+    """WAL lets readers keep a snapshot while a writer commits (no read blocks on a write)."""
     store = Store(str(tmp_path / "wal.db"))
     try:
         with store.read() as reader:
@@ -194,6 +197,7 @@ def test_member_lookups_use_the_primary_key_and_member_index() -> None:
 
 
 def test_close_is_idempotent() -> None:
+    """Both the fixture and the app lifespan may close a store."""
     store = Store()
     store.close()
     store.close()

@@ -80,6 +80,7 @@ def test_bearer_scheme_is_case_insensitive(authorization: str | None, token: str
 
 
 def test_token_comparison() -> None:
+    """RFC 6750: the token is compared exactly (case matters), in constant time."""
     assert token_matches("secret", "secret")
     assert not token_matches("secret", "Secret")
     assert not token_matches("", "secret")
@@ -149,6 +150,7 @@ def test_utf8_bodies_decode() -> None:
      ([], "array"), ({}, "object")],
 )  # fmt: skip
 def test_json_type_names(value: object, name: str) -> None:
+    """Error details name JSON types (RFC 8259), not Python ones."""
     assert json_type(value) == name
 
 
@@ -157,11 +159,13 @@ def test_json_type_names(value: object, name: str) -> None:
     [("", ""), ("/", ""), ("scim/v2", "/scim/v2"), ("/scim/v2/", "/scim/v2"), (" /x ", "/x")],
 )
 def test_base_path_normalisation(given: str, normalised: str) -> None:
+    """Any spelling of the prefix mounts the same endpoints (/scim/v2 and scim/v2/)."""
     assert normalise_base_path(given) == normalised
     assert ServerConfig(base_path=given).base_path == normalised
 
 
 def test_config_rejects_inconsistent_limits() -> None:
+    """Settings that would advertise an impossible SPC (RFC 7643 §5) are refused up front."""
     with pytest.raises(ValueError, match="default_count"):
         ServerConfig(max_results=10, default_count=20)
     with pytest.raises(ValueError, match="bulk_max_operations"):

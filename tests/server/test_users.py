@@ -90,6 +90,7 @@ def test_get_unknown_is_404(api: httpx.Client) -> None:
 
 
 def test_a_group_id_is_not_a_user(api: httpx.Client) -> None:
+    """RFC 7644 §3.4.1: /Users/{id} only finds Users, even though ids are unique store-wide."""
     group = api.post(
         "/Groups",
         json={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "g"},
@@ -160,6 +161,7 @@ def test_put_without_changes_keeps_the_version(api: httpx.Client) -> None:
 
 
 def test_put_unknown_is_404(api: httpx.Client) -> None:
+    """RFC 7644 §3.5.1 / §3.12: PUT of an unknown id is 404, not a create."""
     assert_error(api.put("/Users/nope", json=user_body("x")), 404)
 
 
@@ -180,6 +182,7 @@ def test_user_name_uniqueness_ignores_case(api: httpx.Client) -> None:
 
 
 def test_a_deleted_user_name_can_be_reused(api: httpx.Client) -> None:
+    """RFC 7644 §3.6: a deleted resource no longer holds its userName (RFC 7643 §4.1.1)."""
     created = create_user(api, "bjensen")
     api.delete(f"/Users/{created['id']}")
     assert api.post("/Users", json=user_body("bjensen")).status_code == 201
