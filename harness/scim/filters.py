@@ -12,10 +12,12 @@ as is, because of measured defects, each fixed here:
   subclass of ``SCIMParser`` has none and fails with "No grammar rules are
   defined"), so :func:`_grammar` re-declares the grammar class from the
   package's own rule functions with a corrected precedence table.
-* **Lexing.** Its ``SCIMLexer`` reads numbers as single digits, does not decode
-  JSON string escapes, returns ``true``/``false``/``null`` as strings, lexes
-  ``nullable`` as ``null`` + ``able``, knows only some spellings of the
-  keywords, and its ``SCHEMA_URI`` regex accepts any ``word:…:`` prefix. Our
+* **Lexing.** Its ``SCIMLexer`` reads numbers as single digits, ends a string
+  at the first ``"`` and keeps escapes raw, returns ``true``/``false``/``null``
+  as strings, lexes ``nullable`` as ``null`` + ``able`` (literal rules come
+  before names). Its ``SCHEMA_URI`` regex is kept in spirit (the URI is
+  everything up to the last ``:`` before the attribute name, §3.10), with
+  RFC 3986 scheme and ``%``/``~``/``/`` characters added. Our
   :func:`_tokenize` replaces it and feeds the package's parser sly tokens of
   the same types whose values are already the decoded JSON literals
   (RFC 7644 §3.4.2.2: "compValue … rules from JSON", RFC 7159) and whose

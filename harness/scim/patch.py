@@ -238,7 +238,7 @@ def _apply_operation(
         _apply_to_extension(resource, operation, extension, resource_type, compat)
         return
     if operation.path is not None:
-        ref = _resolve(operation.path, resource_type, compat)
+        ref = paths.resolve_path(operation.path, resource_type, compat)
         where = operation.raw_path or str(operation.path)
         _dispatch(
             _Site(resource, operation.path, ref, where, resource_type, compat), op, operation.value
@@ -286,7 +286,7 @@ def _apply_to_extension(
         present = resource.get(urn)
         for name in list(present) if isinstance(present, dict) else []:
             path = PatchPath(AttrPath(urn, name))
-            ref = _resolve(path, resource_type, compat)
+            ref = paths.resolve_path(path, resource_type, compat)
             _dispatch(_Site(resource, path, ref, str(path), resource_type, compat), op, None)
         resource.pop(urn, None)
         return
@@ -300,40 +300,12 @@ def _apply_to_extension(
             for key, item in value.items()
             if not (key.casefold() == "schemas" and _names_only(item, urn))
         }
-    for path, ref, where, value in _pathless_targets({urn: value}, resource_type, compat):
-        _dispatch(_Site(resource, path, ref, where, resource_type, compat), op, value)
+    for path, ref, where, item in _pathless_targets({urn: value}, resource_type, compat):
+        _dispatch(_Site(resource, path, ref, where, resource_type, compat), op, item)
 
 
 def _names_only(schemas: Any, urn: str) -> bool:
     return isinstance(schemas, list) and [str(u).casefold() for u in schemas] == [urn.casefold()]
-
-
-def _resolve(path: PatchPath, resource_type: ResourceType, compat: Compat) -> AttributeRef:
-    """The attribute ``path`` designates (RFC 7644 §3.10); unknown → 400 invalidPath.
-
-    Entra's manager PATCH uses the bare path ``manager`` although ``manager``
-    belongs to the enterprise extension (entra-provisioning.md §3, tutorial
-    example 5). A bare name that no core attribute has, and that exactly one
-    extension of the resource type declares, is read as that extension's.
-    """
-    try:
-        return paths.resolve_path(path, resource_type, compat)
-    except ScimError:
-        qualified = _in_extension(path, resource_type)
-        if qualified is None:
-            raise
-        return paths.resolve_path(qualified, resource_type, compat)
-
-
-def _in_extension(path: PatchPath, resource_type: ResourceType) -> PatchPath | None:
-    name = path.attr.attr
-    if path.attr.urn is not None or resource_type.top_level(name) is not None:
-        return None
-    owners = [ext for ext, _required in resource_type.extensions if ext.get(name) is not None]
-    if len(owners) != 1:
-        return None
-    attr = AttrPath(owners[0].id, name, path.attr.sub_attr)
-    return dataclasses.replace(path, attr=attr)
 
 
 def _pathless_targets(
@@ -382,7 +354,7 @@ def _key_target(
 ) -> tuple[PatchPath, AttributeRef, str, Any]:
     try:
         path = paths.parse_path(text)
-        ref = _resolve(path, resource_type, compat)
+        ref = paths.resolve_path(path, resource_type, compat)
     except ScimError as error:
         raise errors.invalid_value(
             f"'{key}' in the value is not an attribute of {resource_type.name}: {error.detail}"

@@ -409,6 +409,8 @@ class ResourceType:
         §3.10: "urn:ietf:params:scim:schemas:core:2.0:User:userName" is legal).
         """
         container: str | None
+        if urn is None and self.top_level(name) is None:
+            urn = self._sole_extension_with(name)
         if urn is None or urn.casefold() == self.schema.id.casefold():
             attribute = self.top_level(name)
             schema_urn, container = self.schema.id, None
@@ -426,6 +428,18 @@ class ResourceType:
             if sub_attribute is None:
                 return None
         return AttributeRef(schema_urn, attribute, sub_attribute, container)
+
+    def _sole_extension_with(self, name: str) -> str | None:
+        """The URN of the one extension declaring ``name``, if exactly one does.
+
+        Entra uses bare extension names: ``manager`` as a PATCH path and in
+        its manager filter (entra-provisioning.md §2, §3). RFC 7644 §3.10 asks
+        for the URN, but where one extension alone owns the name the bare form
+        is unambiguous, so every rule (filters, PATCH, sort, projection) reads
+        it the same way.
+        """
+        owners = [ext.id for ext, _required in self.extensions if ext.get(name) is not None]
+        return owners[0] if len(owners) == 1 else None
 
     def to_scim(self, base_url: str = "") -> dict[str, Any]:
         return {

@@ -1016,3 +1016,24 @@ def test_attribute_value_compare_types() -> None:
     assert not attribute_value_compare(active, 1, "eq", True)
     assert attribute_value_compare(hired, "2011-05-13T04:42:34Z", "eq", "2011-05-13T05:42:34+01:00")
     assert not attribute_value_compare(hired, "garbage", "lt", "2011-05-13T04:42:34Z")
+
+
+def test_bare_extension_name_resolves_to_its_sole_extension() -> None:
+    """Entra's manager check filters on bare ``manager`` (entra-provisioning.md §2).
+
+    Only the enterprise extension declares ``manager``, so the bare name is
+    unambiguous and reads as ``urn:…:enterprise:2.0:User:manager``.
+    """
+    from harness.scim.filters import compile_filter, matches
+    from harness.scim.schema import ENTERPRISE_USER_URN, USER
+
+    expr = compile_filter('id eq "u1" and manager.value eq "m1"', USER)
+    user = {"id": "u1", ENTERPRISE_USER_URN: {"manager": {"value": "m1"}}}
+    assert matches(expr, user, USER)
+    assert not matches(expr, {**user, ENTERPRISE_USER_URN: {"manager": {"value": "m2"}}}, USER)
+    # Without a sub-attribute a singular complex attribute is not comparable:
+    # "a fully qualified sub-attribute MUST be specified" (RFC 7644 §3.4.2.2).
+    # (Entra's literal manager filter string is unconfirmed; see the pitfalls.)
+    with pytest.raises(ScimError) as caught:
+        compile_filter('manager eq "m1"', USER)
+    assert caught.value.scim_type == "invalidFilter"
