@@ -134,7 +134,7 @@ def now_timestamp() -> str:
 # --------------------------------------------------------------------------
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
     """The JSON name of a decoded value's type, for error details."""
     if value is None:
         return "null"
@@ -155,7 +155,7 @@ def _shown(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False, default=str)
     if len(text) > 60:
         text = text[:57] + "..."
-    return f"{_json_type(value)} {text}"
+    return f"{json_type(value)} {text}"
 
 
 def _wrong_type(where: str, expected: str, value: Any) -> errors.ScimError:
@@ -388,7 +388,7 @@ def normalise_resource(
     """
     if not isinstance(body, dict):
         raise errors.invalid_syntax(
-            f"a {resource_type.name} resource must be a JSON object, got {_json_type(body)}"
+            f"a {resource_type.name} resource must be a JSON object, got {json_type(body)}"
         )
     listed = _listed_schemas(body, resource_type, compat)
     out: JsonDict = {}

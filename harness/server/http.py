@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from harness.scim.errors import ScimError, invalid_syntax
+from harness.scim.resources import json_type
 
 SCIM_MEDIA_TYPE = "application/scim+json"
 #: Request media types a SCIM body may arrive as (RFC 7644 §3.1, §3.8).
@@ -133,16 +134,3 @@ async def read_json_object(request: Request, limit: int) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise invalid_syntax(f"The request body must be a JSON object, not {json_type(body)}.")
     return body
-
-
-def json_type(value: Any) -> str:
-    """The JSON name of a decoded value's type, for error details a client can read."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
