@@ -1,0 +1,274 @@
+"""ScimClient: the one HTTP client every part of the harness talks through.
+
+The conformance suite, the mock Okta and the fuzzer all need the same three
+things from a client, so they live here once:
+
+* the same code for a real URL and for an ASGI app in memory (choose the
+  transport, keep everything else identical — the httpx habit);
+* a transcript: every exchange recorded with secrets redacted, ready for a
+  failure message, a report or a replayable curl line;
+* robustness against a broken target: timeouts, dropped connections,
+  non-JSON and truncated bodies become a response with ``error`` set, never
+  an exception that would stop a run; 429 with ``Retry-After`` is honoured
+  within a bound (RFC 6585 §4; Okta and Entra both back off on 429).
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+SCIM_MEDIA_TYPE = "application/scim+json"
+REDACTED = "[REDACTED]"
+#: Headers whose values are credentials whatever they contain.
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+#: How much of a body a transcript keeps; a report needs the start, not 50 MB.
+BODY_LIMIT = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Redactor:
+    """Replaces every configured secret, and credential headers, before anything is kept."""
+
+    secrets: tuple[str, ...] = ()
+
+    def text(self, value: str) -> str:
+        for secret in self.secrets:
+            if secret:
+                value = value.replace(secret, REDACTED)
+        return value
+
+    def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
+        return {
+            name: (REDACTED if name.lower() in SECRET_HEADERS else self.text(value))
+            for name, value in headers.items()
+        }
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request and what came back (or why nothing did), already redacted."""
+
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: str | None
+    status: int | None
+    response_headers: dict[str, str]
+    response_body: str
+    elapsed_ms: float
+    error: str | None = None
+
+    def curl(self, token_variable: str = "SCIM_TOKEN") -> str:
+        """A command that replays the request; the token is read from the environment."""
+        parts = ["curl", "-sS", "-X", self.method, shlex.quote(self.url)]
+        for name, value in self.request_headers.items():
+            if name.lower() in {"content-length", "host", "accept-encoding", "connection"}:
+                continue
+            if name.lower() == "authorization":
+                parts += ["-H", f'"Authorization: Bearer ${token_variable}"']
+                continue
+            parts += ["-H", shlex.quote(f"{name}: {value}")]
+        if self.request_body is not None:
+            parts += ["--data-binary", shlex.quote(self.request_body)]
+        return " ".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "url": self.url,
+            "request": {"headers": self.request_headers, "body": self.request_body},
+            "response": {
+                "status": self.status,
+                "headers": self.response_headers,
+                "body": self.response_body,
+            },
+            "elapsed_ms": round(self.elapsed_ms, 2),
+            "error": self.error,
+        }
+
+
+@dataclass
+class ScimResponse:
+    """A target's answer: status, headers, the parsed body, and what went wrong."""
+
+    exchange: Exchange
+    status: int | None
+    headers: httpx.Headers
+    body: Any = None
+    #: Set when no usable answer came: a timeout, a reset, a non-JSON body.
+    error: str | None = None
+    text: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status is not None and 200 <= self.status < 300
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+
+@dataclass
+class ScimClient:
+    """A SCIM client bound to one base URL, recording every exchange.
+
+    ``transport`` is any httpx transport: ``None`` for the network, or the
+    in-process one from :meth:`in_process`. The token is sent as a bearer
+    credential and is registered with the redactor, so it appears in no
+    transcript, curl line or error message.
+    """
+
+    base_url: str
+    token: str | None = None
+    timeout: float = 10.0
+    transport: httpx.BaseTransport | None = None
+    #: 429 handling: retries at most, and the longest single wait honoured.
+    max_retries: int = 3
+    max_retry_after: float = 30.0
+    user_agent: str = "scim-harness"
+    sleep: Callable[[float], None] = time.sleep
+    exchanges: list[Exchange] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.base_url = self.base_url.rstrip("/")
+        self.redactor = Redactor((self.token,) if self.token else ())
+        self._http = httpx.Client(transport=self.transport, timeout=self.timeout)
+
+    @classmethod
+    def in_process(cls, app: Any, token: str | None = None, **kwargs: Any) -> ScimClient:
+        """A client that calls the ASGI ``app`` in memory instead of over a socket."""
+        from harness.server.testing import SyncASGITransport
+
+        return cls("http://scim.test", token, transport=SyncASGITransport(app), **kwargs)
+
+    def close(self) -> None:
+        self._http.close()
+        if self.transport is not None:
+            self.transport.close()
+
+    def __enter__(self) -> ScimClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def headers(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        headers = {"Accept": SCIM_MEDIA_TYPE, "User-Agent": self.user_agent}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        headers.update(extra or {})
+        return headers
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        json_body: Any = None,
+        content: bytes | str | None = None,
+        headers: Mapping[str, str] | None = None,
+        authenticate: bool = True,
+    ) -> ScimResponse:
+        """Send one request; never raises for anything the target does wrong."""
+        merged = self.headers(headers)
+        if not authenticate:
+            merged.pop("Authorization", None)
+        if json_body is not None:
+            content = json.dumps(json_body)
+            merged.setdefault("Content-Type", SCIM_MEDIA_TYPE)
+        url = path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
+        attempt = 0
+        while True:
+            response = self._send(method, url, params, content, merged)
+            wait = self._retry_wait(response, attempt)
+            if wait is None:
+                return response
+            attempt += 1
+            self.sleep(wait)
+
+    def _retry_wait(self, response: ScimResponse, attempt: int) -> float | None:
+        """Seconds to wait before retrying a 429, or None to stop (bounded retries)."""
+        if response.status != 429 or attempt >= self.max_retries:
+            return None
+        raw = response.headers.get("retry-after", "")
+        try:
+            wait = float(raw)
+        except ValueError:
+            wait = 2.0**attempt  # no usable Retry-After: back off exponentially
+        return min(max(wait, 0.0), self.max_retry_after)
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, str | int] | None,
+        content: bytes | str | None,
+        headers: dict[str, str],
+    ) -> ScimResponse:
+        request = self._http.build_request(
+            method, url, params=params, content=content, headers=headers
+        )
+        body_text = _decode(request.content) if request.content else None
+        start = time.perf_counter()
+        error: str | None = None
+        try:
+            raw = self._http.send(request)
+        except httpx.TimeoutException:
+            raw, error = None, f"no answer within {self.timeout:g} s (timeout)"
+        except httpx.TransportError as exc:
+            raw, error = None, f"connection failed: {type(exc).__name__}: {exc}"
+        elapsed = (time.perf_counter() - start) * 1000
+        text = "" if raw is None else _decode(raw.content)
+        parsed: Any = None
+        if raw is not None and raw.content:
+            try:
+                parsed = json.loads(raw.content)
+            except ValueError as exc:
+                error = f"response body is not JSON ({exc.__class__.__name__}: {exc})"
+        exchange = Exchange(
+            method=method,
+            url=self.redactor.text(str(request.url)),
+            request_headers=self.redactor.headers(dict(request.headers)),
+            request_body=None if body_text is None else self.redactor.text(body_text[:BODY_LIMIT]),
+            status=None if raw is None else raw.status_code,
+            response_headers={} if raw is None else self.redactor.headers(dict(raw.headers)),
+            response_body=self.redactor.text(text[:BODY_LIMIT]),
+            elapsed_ms=elapsed,
+            error=None if error is None else self.redactor.text(error),
+        )
+        self.exchanges.append(exchange)
+        return ScimResponse(
+            exchange=exchange,
+            status=exchange.status,
+            headers=httpx.Headers() if raw is None else raw.headers,
+            body=parsed,
+            error=exchange.error,
+            text=text,
+        )
+
+    def get(self, path: str, **kwargs: Any) -> ScimResponse:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, body: Any, **kwargs: Any) -> ScimResponse:
+        return self.request("POST", path, json_body=body, **kwargs)
+
+    def put(self, path: str, body: Any, **kwargs: Any) -> ScimResponse:
+        return self.request("PUT", path, json_body=body, **kwargs)
+
+    def patch(self, path: str, body: Any, **kwargs: Any) -> ScimResponse:
+        return self.request("PATCH", path, json_body=body, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> ScimResponse:
+        return self.request("DELETE", path, **kwargs)
+
+
+def _decode(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")

@@ -1,0 +1,161 @@
+"""ScimClient: the same code in-process and over a socket, redaction, and a broken target.
+
+A harness run must report a broken target and go on: every failure mode
+below has to come back as a response with ``error`` set, never as an
+exception, and the token must appear in no recorded output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from harness.client import REDACTED, ScimClient
+from harness.scim.schema import USER_URN
+from harness.server.app import create_app
+from harness.server.config import ServerConfig
+from harness.server.live import LiveServer
+
+TOKEN = "s3cr3t-token-value"
+
+
+@pytest.fixture
+def client() -> Iterator[ScimClient]:
+    with ScimClient.in_process(create_app(ServerConfig(token=TOKEN)), TOKEN) as scim:
+        yield scim
+
+
+def everything_recorded(scim: ScimClient) -> str:
+    return json.dumps([exchange.to_json() for exchange in scim.exchanges]) + "".join(
+        exchange.curl() for exchange in scim.exchanges
+    )
+
+
+def test_in_process_create_and_get_are_recorded(client: ScimClient) -> None:
+    created = client.post("/Users", {"schemas": [USER_URN], "userName": "bjensen"})
+    assert created.status == 201 and created.ok
+    fetched = client.get(f"/Users/{created.body['id']}")
+    assert fetched.body["userName"] == "bjensen"
+    assert [e.status for e in client.exchanges] == [201, 200]
+    assert client.exchanges[0].request_headers["content-type"] == "application/scim+json"
+
+
+def test_token_is_redacted_everywhere_and_curl_reads_it_from_the_environment(
+    client: ScimClient,
+) -> None:
+    # The token also travels inside a body and a query string: still redacted.
+    client.post("/Users", {"schemas": [USER_URN], "userName": TOKEN})
+    client.get("/Users", params={"filter": f'userName eq "{TOKEN}"'})
+    recorded = everything_recorded(client)
+    assert TOKEN not in recorded
+    assert REDACTED in recorded
+    assert '"Authorization: Bearer $SCIM_TOKEN"' in client.exchanges[0].curl()
+
+
+def test_a_wrong_token_is_answered_401_without_raising() -> None:
+    app = create_app(ServerConfig(token=TOKEN))
+    with ScimClient.in_process(app, "wrong") as scim:
+        assert scim.get("/Users").status == 401
+        assert scim.get("/Users", authenticate=False).status == 401
+
+
+def _flaky_app(statuses: list[tuple[int, dict[str, str]]]) -> Starlette:
+    """Answers with the given statuses in turn, then 200 forever."""
+
+    async def endpoint(request: Request) -> Response:
+        if statuses:
+            status, headers = statuses.pop(0)
+            return JSONResponse({"status": str(status)}, status_code=status, headers=headers)
+        return JSONResponse({"ok": True})
+
+    return Starlette(routes=[Route("/Users", endpoint)])
+
+
+def test_429_with_retry_after_is_honoured_then_succeeds() -> None:
+    """RFC 6585 §4: wait as long as Retry-After says, then try again."""
+    waits: list[float] = []
+    app = _flaky_app([(429, {"Retry-After": "2"}), (429, {"Retry-After": "1"})])
+    with ScimClient.in_process(app, sleep=waits.append) as scim:
+        response = scim.get("/Users")
+    assert response.status == 200
+    assert waits == [2.0, 1.0]
+    assert [e.status for e in scim.exchanges] == [429, 429, 200]
+
+
+def test_a_429_storm_is_bounded_in_retries_and_in_wait() -> None:
+    waits: list[float] = []
+    app = _flaky_app([(429, {"Retry-After": "3600"})] * 10)
+    with ScimClient.in_process(app, sleep=waits.append, max_retries=3) as scim:
+        response = scim.get("/Users")
+    assert response.status == 429
+    assert waits == [30.0, 30.0, 30.0]  # max_retry_after caps an absurd Retry-After
+
+
+def test_non_json_body_is_reported_not_raised() -> None:
+    async def html(request: Request) -> Response:
+        return PlainTextResponse("<html>Internal error</html>", status_code=500)
+
+    async def truncated(request: Request) -> Response:
+        return Response('{"schemas": ["urn:', media_type="application/scim+json")
+
+    app = Starlette(routes=[Route("/html", html), Route("/truncated", truncated)])
+    with ScimClient.in_process(app) as scim:
+        page = scim.get("/html")
+        cut = scim.get("/truncated")
+    assert page.status == 500 and page.error and "not JSON" in page.error
+    assert cut.status == 200 and not cut.ok and cut.body is None
+
+
+def test_a_hanging_target_times_out() -> None:
+    async def hang(request: Request) -> Response:
+        await asyncio.sleep(1.5)
+        return Response()
+
+    with LiveServer(Starlette(routes=[Route("/Users", hang)])) as live:
+        scim = ScimClient(live.url, timeout=0.3)
+        response = scim.get("/Users")
+        scim.close()
+    assert response.status is None
+    assert response.error is not None and "timeout" in response.error
+
+
+def test_a_dropped_connection_is_reported() -> None:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+
+    def accept_and_drop() -> None:
+        connection, _ = listener.accept()
+        connection.recv(1024)
+        connection.close()
+
+    thread = threading.Thread(target=accept_and_drop, daemon=True)
+    thread.start()
+    try:
+        with ScimClient(f"http://127.0.0.1:{port}", TOKEN, timeout=5) as scim:
+            response = scim.get("/Users")
+    finally:
+        thread.join(5)
+        listener.close()
+    assert response.status is None
+    assert response.error is not None and response.error.startswith("connection failed")
+    assert TOKEN not in everything_recorded(scim)
+
+
+def test_an_unreachable_target_is_reported() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+    with ScimClient(f"http://127.0.0.1:{port}", timeout=2) as scim:
+        response = scim.get("/ServiceProviderConfig")
+    assert response.status is None and response.error
