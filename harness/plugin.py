@@ -11,21 +11,125 @@ path, PATCH 204 for groups, an Entra compatibility profile …).
 * ``live_scim_server`` — the same server under uvicorn on 127.0.0.1 on a
   free port, stopped when the test ends; ``.client()`` is a plain
   ``httpx.Client`` on its URL.
+* ``scim_client`` — a :class:`harness.client.ScimClient` on the target named
+  by ``--scim-url`` (token from the variable named by ``--scim-token-env``),
+  or on the reference server in-process when no URL is given.
+* ``scim_settings`` — the parsed ``scim`` option group (profile, prefix,
+  timeout, read-only).
+
+Markers: ``scim_mutating`` marks a check that creates or changes resources;
+``--scim-read-only`` skips it with that reason.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:
+    from harness.client import ScimClient
     from harness.server.config import ServerConfig
     from harness.server.testing import InProcessScimServer, LiveScimServer
 
 #: The bearer token of the fixture servers (test-only; never a real secret).
 FIXTURE_TOKEN = "scim-harness-test-token"
+PROFILES = ("rfc", "okta", "entra")
+MARKERS = {
+    "scim_mutating": "the check creates or changes resources on the target "
+    "(skipped with --scim-read-only)",
+}
+
+
+@dataclass(frozen=True)
+class ScimSettings:
+    """The ``scim`` option group, parsed once per session."""
+
+    url: str | None
+    token_env: str
+    profile: str
+    timeout: float
+    prefix: str
+    read_only: bool
+
+    @property
+    def token(self) -> str | None:
+        """Read from the environment at use; never stored in an option or printed."""
+        return os.environ.get(self.token_env) or None
+
+
+#: The ``scim`` option group: (flag, keyword arguments). Data, so the CLI can share it.
+OPTIONS: tuple[tuple[str, dict[str, object]], ...] = (
+    ("--scim-url", {"default": None,
+                    "help": "SCIM base URL of the target (default: the reference server)"}),
+    ("--scim-token-env", {"default": "SCIM_TOKEN",
+                          "help": "environment variable holding the bearer token"}),
+    ("--scim-profile", {"default": "rfc", "choices": PROFILES,
+                        "help": "which checks a passing gate requires"}),
+    ("--scim-timeout", {"type": float, "default": 10.0,
+                        "help": "seconds to wait for each response (default 10)"}),
+    ("--scim-prefix", {"default": None,
+                       "help": "prefix of every resource the run creates (default: random)"}),
+    ("--scim-read-only", {"action": "store_true",
+                          "help": "run only checks that change nothing on the target"}),
+)  # fmt: skip
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("scim", "SCIM conformance harness")
+    for flag, options in OPTIONS:
+        group.addoption(flag, **options)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, text in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {text}")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("scim_read_only", default=False):
+        return
+    skip = pytest.mark.skip(reason="--scim-read-only: this check changes the target")
+    for item in items:
+        if item.get_closest_marker("scim_mutating") is not None:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def scim_settings(pytestconfig: pytest.Config) -> ScimSettings:
+    """The ``scim`` options; the prefix is random per run unless given (safe on a tenant)."""
+    prefix = pytestconfig.getoption("scim_prefix") or f"scimh-{secrets.token_hex(3)}-"
+    return ScimSettings(
+        url=pytestconfig.getoption("scim_url"),
+        token_env=pytestconfig.getoption("scim_token_env"),
+        profile=pytestconfig.getoption("scim_profile"),
+        timeout=pytestconfig.getoption("scim_timeout"),
+        prefix=prefix,
+        read_only=pytestconfig.getoption("scim_read_only"),
+    )
+
+
+@pytest.fixture(scope="session")
+def scim_client(scim_settings: ScimSettings) -> Iterator[ScimClient]:
+    """A client on the target: ``--scim-url``, or the reference server in-process."""
+    from harness.client import ScimClient
+
+    if scim_settings.url:
+        client = ScimClient(scim_settings.url, scim_settings.token, timeout=scim_settings.timeout)
+    else:
+        from harness.server.app import create_app
+        from harness.server.config import ServerConfig
+
+        app = create_app(ServerConfig(token=FIXTURE_TOKEN))
+        client = ScimClient.in_process(app, FIXTURE_TOKEN, timeout=scim_settings.timeout)
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 @pytest.fixture
