@@ -7,9 +7,6 @@ scim-semantics-pitfalls.md §23–§25.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -17,7 +14,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.scim.compat import DEFAULT, Compat
-from harness.scim.errors import ScimError
 from harness.scim.listing import (
     ListQuery,
     list_response,
@@ -36,18 +32,10 @@ from harness.scim.schema import (
     USER,
     USER_URN,
 )
+from tests.scim.helpers import scim_error
 
 MAX = 200
 DEFAULT_COUNT = 100
-
-
-@contextmanager
-def scim_error(scim_type: str, match: str = "") -> Iterator[None]:
-    """Expect a ScimError of ``scim_type`` whose detail matches ``match``."""
-    with pytest.raises(ScimError) as info:
-        yield
-    assert info.value.scim_type == scim_type, info.value
-    assert re.search(match, info.value.detail), info.value.detail
 
 
 def params(**values: str) -> ListQuery:

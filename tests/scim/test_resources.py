@@ -10,8 +10,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.scim.compat import DEFAULT, STRICT, Compat
-from harness.scim.errors import ScimError
 from harness.scim.resources import (
     coerce_value,
     fold,
@@ -61,6 +58,7 @@ from harness.scim.schema import (
     ResourceType,
     Schema,
 )
+from tests.scim.helpers import scim_error
 
 DATA = Path(__file__).parent / "data"
 LENIENT = Compat(lenient_schemas=True)
@@ -70,15 +68,6 @@ def load(name: str) -> dict[str, Any]:
     with (DATA / name).open(encoding="utf-8") as handle:
         data: dict[str, Any] = json.load(handle)
     return data
-
-
-@contextmanager
-def scim_error(scim_type: str, match: str = "") -> Iterator[None]:
-    """Expect a ScimError of ``scim_type`` whose detail matches ``match``."""
-    with pytest.raises(ScimError) as info:
-        yield
-    assert info.value.scim_type == scim_type, info.value
-    assert re.search(match, info.value.detail), info.value.detail
 
 
 def user_attr(name: str) -> Attribute:
