@@ -206,9 +206,7 @@ class ResourceService:
     ) -> JsonDict:
         """RFC 7644 §3.5.1: replace, keeping readOnly values and enforcing immutable ones."""
         with self.store.write() as writer:
-            row = _require(writer, resource_type, resource_id)
-            check_if_match(if_match, row.version)
-            existing = self._assemble(writer, [row], resource_type, base_url, Loading(True))[0]
+            row, existing = self._current(writer, resource_type, resource_id, base_url, if_match)
             replacement = prepare_replace(existing, body, resource_type, self.config.compat)
             return self._save(writer, resource_type, row, replacement, base_url)
 
@@ -223,14 +221,25 @@ class ResourceService:
         """RFC 7644 §3.5.2: all operations or none; no change → no new version (§3.5.2.1)."""
         operations = parse_patch_request(body, self.config.compat)
         with self.store.write() as writer:
-            row = _require(writer, resource_type, resource_id)
-            check_if_match(if_match, row.version)
-            current = self._assemble(writer, [row], resource_type, base_url, Loading(True))[0]
+            row, current = self._current(writer, resource_type, resource_id, base_url, if_match)
             patched, changed = apply_patch(current, operations, resource_type, self.config.compat)
             if not changed:
                 return self._assemble(writer, [row], resource_type, base_url, Loading.all())[0]
             validate_resource(patched, resource_type)
             return self._save(writer, resource_type, row, patched, base_url)
+
+    def _current(
+        self,
+        writer: Writer,
+        resource_type: ResourceType,
+        resource_id: str,
+        base_url: str,
+        if_match: str | None,
+    ) -> tuple[StoredResource, JsonDict]:
+        """The stored row and its full resource, once ``If-Match`` holds (RFC 7644 §3.14)."""
+        row = _require(writer, resource_type, resource_id)
+        check_if_match(if_match, row.version)
+        return row, self._assemble(writer, [row], resource_type, base_url, Loading(True))[0]
 
     def delete(
         self, resource_type: ResourceType, resource_id: str, if_match: str | None = None
