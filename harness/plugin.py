@@ -27,7 +27,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -42,6 +42,8 @@ PROFILES = ("rfc", "okta", "entra")
 MARKERS = {
     "scim_mutating": "the check creates or changes resources on the target "
     "(skipped with --scim-read-only)",
+    "scim_check(id)": "the test is the conformance check with this id "
+    "(harness.conformance.registry)",
 }
 
 
@@ -76,7 +78,25 @@ OPTIONS: tuple[tuple[str, dict[str, object]], ...] = (
                        "help": "prefix of every resource the run creates (default: random)"}),
     ("--scim-read-only", {"action": "store_true",
                           "help": "run only checks that change nothing on the target"}),
+    ("--scim-select", {"action": "append", "nargs": "+", "default": [], "metavar": "ID",
+                       "help": "run only the conformance checks whose id matches (glob)"}),
+    ("--scim-deselect", {"action": "append", "nargs": "+", "default": [], "metavar": "ID",
+                         "help": "leave out the conformance checks whose id matches (glob)"}),
 )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TargetOverride:
+    """Set by a program that runs pytest itself (``scim-harness run``, the mutation
+    tests): the target as an object rather than options — an ASGI app to call
+    in-process, or a URL with a token that must not pass through argv."""
+
+    base_url: str | None = None
+    app: Any = None
+    token: str | None = None
+
+
+TARGET_OVERRIDE = pytest.StashKey[TargetOverride]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -114,11 +134,16 @@ def scim_settings(pytestconfig: pytest.Config) -> ScimSettings:
 
 
 @pytest.fixture(scope="session")
-def scim_client(scim_settings: ScimSettings) -> Iterator[ScimClient]:
+def scim_client(scim_settings: ScimSettings, pytestconfig: pytest.Config) -> Iterator[ScimClient]:
     """A client on the target: ``--scim-url``, or the reference server in-process."""
     from harness.client import ScimClient
 
-    if scim_settings.url:
+    override = pytestconfig.stash.get(TARGET_OVERRIDE, None)
+    if override is not None and override.app is not None:
+        client = ScimClient.in_process(override.app, override.token, timeout=scim_settings.timeout)
+    elif override is not None and override.base_url:
+        client = ScimClient(override.base_url, override.token, timeout=scim_settings.timeout)
+    elif scim_settings.url:
         client = ScimClient(scim_settings.url, scim_settings.token, timeout=scim_settings.timeout)
     else:
         from harness.server.app import create_app

@@ -1,0 +1,186 @@
+"""The result model of a conformance run, its JSON form and the baseline file.
+
+The JSON written by ``scim-harness run --report-json`` is the contract the
+reports (HTML, Markdown, JUnit) are rendered from, so it is versioned:
+``"format": "scim-harness/run-report"``, ``"version": 1``. Its schema is
+``report.schema.json`` beside this module (documented field by field in
+``docs/report-json.md``); a change that removes or renames a field bumps the
+version, adding a field does not.
+
+Verdicts:
+
+* ``passed`` — the check ran and the target did what the rule requires;
+* ``failed`` — it did not, and the profile requires it (``must``);
+* ``warning`` — it did not, but the profile only recommends it (``should``);
+* ``skipped`` — not run, with the reason (feature not claimed, not part of
+  the profile, deselected, read-only run).
+
+A failure whose id is in the baseline stays ``failed`` with ``baselined``
+true: it is reported, but does not fail the gate.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from harness import __version__
+from harness.client import Exchange
+
+Verdict = Literal["passed", "failed", "warning", "skipped"]
+VERDICTS: tuple[Verdict, ...] = ("passed", "failed", "warning", "skipped")
+REPORT_FORMAT = "scim-harness/run-report"
+REPORT_VERSION = 1
+BASELINE_FORMAT = "scim-harness/baseline"
+BASELINE_VERSION = 1
+SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
+
+
+@dataclass
+class CheckResult:
+    """The verdict of one check, with the exchanges that led to it."""
+
+    id: str
+    title: str
+    rule: str
+    area: str
+    level: str
+    verdict: Verdict
+    message: str = ""
+    duration_ms: float = 0.0
+    exchanges: list[Exchange] = field(default_factory=list)
+    baselined: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "rule": self.rule,
+            "area": self.area,
+            "level": self.level,
+            "verdict": self.verdict,
+            "baselined": self.baselined,
+            "message": self.message,
+            "duration_ms": round(self.duration_ms, 2),
+            "exchanges": [exchange.to_json() for exchange in self.exchanges],
+        }
+
+
+@dataclass
+class BaselineOutcome:
+    """What the baseline changed: failures it excused, ids that now pass."""
+
+    path: str
+    excused: list[str] = field(default_factory=list)
+    fixed: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.path, "excused": self.excused, "fixed": self.fixed}
+
+
+@dataclass
+class RunResult:
+    """Everything one run learned; :meth:`to_json` is the versioned report."""
+
+    target: str
+    profile: str
+    prefix: str
+    started_at: str
+    finished_at: str = ""
+    capabilities: dict[str, Any] = field(default_factory=dict)
+    checks: list[CheckResult] = field(default_factory=list)
+    leftovers: list[dict[str, str]] = field(default_factory=list)
+    removed: int = 0
+    baseline: BaselineOutcome | None = None
+    interrupted: bool = False
+    #: Set when the run could not start or stopped early: the one-line cause.
+    problem: str | None = None
+    exit_code: int = 0
+
+    def counts(self) -> dict[str, int]:
+        counter = Counter(result.verdict for result in self.checks)
+        counts: dict[str, int] = {verdict: counter.get(verdict, 0) for verdict in VERDICTS}
+        counts["baselined"] = sum(1 for result in self.checks if result.baselined)
+        counts["total"] = len(self.checks)
+        return counts
+
+    def blocking(self) -> list[CheckResult]:
+        """Failures that fail the gate: required, and not excused by the baseline."""
+        return [r for r in self.checks if r.verdict == "failed" and not r.baselined]
+
+    def failed_ids(self) -> list[str]:
+        return [r.id for r in self.checks if r.verdict == "failed"]
+
+    def apply_baseline(self, path: str, known: Iterable[str]) -> None:
+        """Excuse the failures named in the baseline; list the baseline ids now passing."""
+        known_ids = set(known)
+        outcome = BaselineOutcome(path)
+        for result in self.checks:
+            if result.id not in known_ids:
+                continue
+            if result.verdict == "failed":
+                result.baselined = True
+                outcome.excused.append(result.id)
+            elif result.verdict == "passed":
+                outcome.fixed.append(result.id)
+        self.baseline = outcome
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": REPORT_FORMAT,
+            "version": REPORT_VERSION,
+            "tool": {"name": "scim-harness", "version": __version__},
+            "target": self.target,
+            "profile": self.profile,
+            "prefix": self.prefix,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "exit_code": self.exit_code,
+            "interrupted": self.interrupted,
+            "problem": self.problem,
+            "capabilities": self.capabilities,
+            "counts": self.counts(),
+            "baseline": None if self.baseline is None else self.baseline.to_json(),
+            "cleanup": {"removed": self.removed, "leftovers": self.leftovers},
+            "checks": [result.to_json() for result in self.checks],
+        }
+
+
+def write_json(path: str | Path, data: Mapping[str, Any]) -> None:
+    Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def baseline_json(result: RunResult) -> dict[str, Any]:
+    """Today's failures by check id: adopt the gate, then fix them one by one."""
+    return {
+        "format": BASELINE_FORMAT,
+        "version": BASELINE_VERSION,
+        "profile": result.profile,
+        "target": result.target,
+        "failures": sorted(result.failed_ids()),
+    }
+
+
+class BaselineError(ValueError):
+    """The baseline file is missing or not one this tool wrote."""
+
+
+def read_baseline(path: str | Path) -> list[str]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise BaselineError(f"cannot read baseline {path}: {exc.strerror or exc}") from exc
+    except ValueError as exc:
+        raise BaselineError(f"baseline {path} is not JSON: {exc}") from exc
+    if not isinstance(data, dict) or data.get("format") != BASELINE_FORMAT:
+        raise BaselineError(f"{path} is not a scim-harness baseline (format {BASELINE_FORMAT})")
+    if data.get("version") != BASELINE_VERSION:
+        raise BaselineError(f"{path}: baseline version {data.get('version')!r} is not supported")
+    failures = data.get("failures")
+    if not isinstance(failures, list) or not all(isinstance(i, str) for i in failures):
+        raise BaselineError(f"{path}: 'failures' must be a list of check ids")
+    return failures

@@ -1,0 +1,220 @@
+"""Run the conformance suite as a program: preflight, pytest, verdicts, exit code.
+
+``scim-harness run`` and the project's mutation tests call :func:`run_suite`.
+It checks first that the target answers and accepts the credentials (a gate
+that cannot reach its target must say so in one line and exit 2, not fail
+200 checks), then runs this package's checks with pytest in-process, with
+:class:`Collector` as a plugin gathering each check's
+:class:`~harness.conformance.results.CheckResult`, and finally applies the
+baseline and computes the exit code:
+
+* 0 — every required check passed (or each failure is in the baseline);
+* 1 — at least one required check failed;
+* 2 — usage error, target unreachable, or authentication refused;
+* 130 — interrupted (Ctrl-C); what the run created is still cleaned up.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.client import ScimClient
+from harness.conformance.registry import PROFILES
+from harness.conformance.results import (
+    BaselineError,
+    CheckResult,
+    RunResult,
+    read_baseline,
+)
+from harness.plugin import TARGET_OVERRIDE, TargetOverride
+
+EXIT_OK = 0
+EXIT_FAILURES = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+SUITE_DIR = Path(__file__).parent
+
+Progress = Callable[[CheckResult, int, int], None]
+
+
+@dataclass
+class RunOptions:
+    """What to run against what; mirrors the ``scim-harness run`` flags."""
+
+    url: str | None = None
+    #: An ASGI app to test in-process instead of a URL (tests, mutation suite).
+    app: Any = None
+    token_env: str = "SCIM_TOKEN"
+    #: The token itself, for a target this process started (never from argv).
+    token: str | None = None
+    profile: str = "rfc"
+    timeout: float = 10.0
+    read_only: bool = False
+    select: list[str] = field(default_factory=list)
+    deselect: list[str] = field(default_factory=list)
+    prefix: str | None = None
+    baseline: str | None = None
+    progress: Progress | None = None
+    #: Extra pytest arguments (e.g. ``-x``); not part of the CLI.
+    pytest_args: list[str] = field(default_factory=list)
+
+    def resolved_token(self) -> str | None:
+        return self.token if self.token is not None else os.environ.get(self.token_env) or None
+
+    def describe_target(self) -> str:
+        if self.url:
+            return self.url
+        return "in-process app" if self.app is not None else "reference server"
+
+
+class Collector:
+    """pytest plugin: hands the target over and gathers each check's result."""
+
+    def __init__(self, override: TargetOverride, progress: Progress | None) -> None:
+        self.override = override
+        self.progress = progress
+        self.results: list[CheckResult] = []
+        self.total = 0
+        self.target: Any = None
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.stash[TARGET_OVERRIDE] = self.override
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.total = len(session.items)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(
+        self, item: pytest.Item, nextitem: pytest.Item | None
+    ) -> Generator[None, None, None]:
+        from harness.conformance.conftest import RESULT_KEY
+
+        yield
+        result = item.stash.get(RESULT_KEY, None)
+        if result is None:
+            return
+        self.results.append(result)
+        if self.progress is not None:
+            self.progress(result, len(self.results), self.total)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        from harness.conformance.conftest import TARGET_KEY
+
+        self.target = session.config.stash.get(TARGET_KEY, None)
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def preflight(client: ScimClient, options: RunOptions) -> str | None:
+    """One line saying why the run cannot start, or None when the target is usable."""
+    spc = client.get("/ServiceProviderConfig")
+    if spc.status is None:
+        return f"target unreachable: {client.base_url}: {spc.error}"
+    probe = client.get("/Users", params={"count": 1})
+    for response in (probe, spc):
+        if response.status in (401, 403):
+            hint = ""
+            if options.resolved_token() is None:
+                hint = f" (the environment variable {options.token_env} is not set)"
+            return (
+                f"authentication refused: GET {response.exchange.url} → HTTP "
+                f"{response.status}{hint}"
+            )
+    if probe.status is None:
+        return f"target unreachable: GET /Users: {probe.error}"
+    return None
+
+
+def pytest_arguments(options: RunOptions, prefix: str) -> list[str]:
+    here = str(SUITE_DIR)
+    args = [
+        here,
+        "-c", os.devnull, "--rootdir", here, "--confcutdir", here,
+        "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:randomly",
+        "-p", "no:xdist",
+        "--scim-profile", options.profile,
+        "--scim-timeout", str(options.timeout),
+        "--scim-prefix", prefix,
+        "--scim-token-env", options.token_env,
+    ]  # fmt: skip
+    if options.read_only:
+        args.append("--scim-read-only")
+    if options.select:
+        args += ["--scim-select", *options.select]
+    if options.deselect:
+        args += ["--scim-deselect", *options.deselect]
+    return args + list(options.pytest_args)
+
+
+def run_suite(options: RunOptions) -> RunResult:
+    """Run every selected check against the target; never raises for the target's faults."""
+    if options.profile not in PROFILES:
+        raise ValueError(f"unknown profile {options.profile!r}; one of {', '.join(PROFILES)}")
+    prefix = options.prefix or f"scimh-{secrets.token_hex(3)}-"
+    result = RunResult(
+        target=options.describe_target(), profile=options.profile, prefix=prefix, started_at=now()
+    )
+    known: list[str] = []
+    try:
+        if options.baseline:
+            known = read_baseline(options.baseline)
+    except BaselineError as exc:
+        return _stop(result, str(exc), EXIT_USAGE)
+    token = options.resolved_token()
+    override = TargetOverride(base_url=options.url, app=options.app, token=token)
+    client = _client(override, options)
+    try:
+        problem = preflight(client, options)
+    except KeyboardInterrupt:
+        result.interrupted = True
+        return _stop(result, "interrupted", EXIT_INTERRUPTED)
+    finally:
+        client.close()
+    if problem:
+        return _stop(result, problem, EXIT_USAGE)
+
+    collector = Collector(override, options.progress)
+    code = pytest.main(pytest_arguments(options, prefix), plugins=[collector])
+    result.checks = collector.results
+    result.finished_at = now()
+    if collector.target is not None:
+        result.capabilities = collector.target.capabilities.to_json()
+        result.leftovers = [leftover.to_json() for leftover in collector.target.leftovers]
+        result.removed = collector.target.removed
+    if options.baseline:
+        result.apply_baseline(options.baseline, known)
+    if code == pytest.ExitCode.INTERRUPTED:
+        result.interrupted = True
+        result.exit_code = EXIT_INTERRUPTED
+    elif code == pytest.ExitCode.NO_TESTS_COLLECTED or (code == 0 and not result.checks):
+        return _stop(result, "no check matches the selection", EXIT_USAGE)
+    elif code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+        return _stop(result, f"the suite could not run (pytest exit {int(code)})", EXIT_USAGE)
+    else:
+        result.exit_code = EXIT_FAILURES if result.blocking() else EXIT_OK
+    return result
+
+
+def _client(override: TargetOverride, options: RunOptions) -> ScimClient:
+    if override.app is not None:
+        return ScimClient.in_process(override.app, override.token, timeout=options.timeout)
+    if not override.base_url:
+        raise ValueError("run_suite needs a URL or an app")
+    return ScimClient(override.base_url, override.token, timeout=options.timeout)
+
+
+def _stop(result: RunResult, problem: str, code: int) -> RunResult:
+    result.problem = problem
+    result.exit_code = code
+    result.finished_at = now()
+    return result

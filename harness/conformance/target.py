@@ -1,0 +1,334 @@
+"""The target under test, as the checks see it: a guarded, cleaning-up client.
+
+Safe on a real tenant (the product's promise) is enforced here, not left to
+each check:
+
+* every resource the run creates is named with the run's prefix
+  (:meth:`Target.unique`) and recorded from the target's own answer (POST
+  201, Bulk POST results) in the scope of the check that created it;
+* a request that would change or delete anything the run did not create —
+  a PUT/PATCH/DELETE on an id that is neither ours nor a made-up absent id,
+  a DELETE on a collection, a Bulk operation on a foreign id — raises
+  :class:`UnsafeRequest` before it is sent: that is a bug in a check, and the
+  run reports it as one instead of touching the tenant;
+* when a check ends (passed, failed or interrupted) what it created is
+  deleted; where DELETE answers 403/405/501 a user is deactivated instead
+  (``active: false``, as Okta does), and anything that could not be removed
+  is reported as a leftover.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
+
+from harness.client import ScimClient, ScimResponse
+from harness.conformance.capabilities import Capabilities
+from harness.conformance.expect import CheckFailed, expect_resource
+from harness.scim.schema import GROUP_URN, PATCH_OP_URN, USER_URN
+
+RESOURCE_ENDPOINTS = ("Users", "Groups")
+#: Paths a check may write to besides its own resources: discovery endpoints
+#: (to check that writes there are refused), searches and Bulk.
+NON_RESOURCE_WRITABLE = frozenset(
+    {
+        "/ServiceProviderConfig",
+        "/ResourceTypes",
+        "/Schemas",
+        "/.search",
+        "/Users/.search",
+        "/Groups/.search",
+        "/Bulk",
+        "/Me",
+    }
+)
+DEACTIVATE = {
+    "schemas": [PATCH_OP_URN],
+    "Operations": [{"op": "replace", "value": {"active": False}}],
+}
+T = TypeVar("T")
+_RESOURCE_PATH = re.compile(r"^/(Users|Groups)/([^/?#]+)$")
+
+
+class UnsafeRequest(RuntimeError):
+    """A check tried to change something the run did not create (a bug in the check)."""
+
+
+@dataclass(frozen=True)
+class Leftover:
+    """A resource the run created and could not remove."""
+
+    endpoint: str
+    id: str
+    name: str
+    outcome: str  # "deactivated" or "kept"
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "endpoint": self.endpoint,
+            "id": self.id,
+            "name": self.name,
+            "outcome": self.outcome,
+            "reason": self.reason,
+        }
+
+
+@dataclass
+class _Scope:
+    #: (endpoint, id) → name, in creation order.
+    created: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+class Target:
+    """A :class:`ScimClient` bound to a profile, capabilities and a run prefix."""
+
+    def __init__(
+        self,
+        client: ScimClient,
+        capabilities: Capabilities,
+        *,
+        profile: str = "rfc",
+        prefix: str = "scimh-",
+        read_only: bool = False,
+    ) -> None:
+        self.client = client
+        self.capabilities = capabilities
+        self.profile = profile
+        self.prefix = prefix
+        self.read_only = read_only
+        self.leftovers: list[Leftover] = []
+        self.removed = 0
+        self._scopes: list[_Scope] = [_Scope()]
+        self._absent: set[str] = set()
+        self._counter = itertools.count(1)
+        self._shared: dict[str, Any] = {}
+
+    # -- names ---------------------------------------------------------------
+
+    def unique(self, label: str = "r") -> str:
+        """A fresh name that starts with the run prefix: ``scimh-1a2b3c-label-7``."""
+        return f"{self.prefix}{label}-{next(self._counter)}"
+
+    def user_name(self, label: str = "user") -> str:
+        """A fresh userName shaped like Okta's (an e-mail address, RFC 2606 domain)."""
+        return f"{self.unique(label)}@example.com"
+
+    def absent_id(self) -> str:
+        """An id no resource has; writes to it are allowed (for 404 checks)."""
+        value = str(uuid.uuid4())
+        self._absent.add(value)
+        return value
+
+    # -- bodies and fixtures -------------------------------------------------
+
+    def user_body(self, label: str = "user", **attributes: Any) -> dict[str, Any]:
+        """A complete core User for POST, with a fresh userName; ``attributes`` override."""
+        user_name = self.user_name(label)
+        local = user_name.split("@", 1)[0]
+        body: dict[str, Any] = {
+            "schemas": [USER_URN],
+            "userName": user_name,
+            "externalId": f"ext-{local}",
+            "name": {"givenName": "Barbara", "familyName": local, "formatted": f"Barbara {local}"},
+            "displayName": f"Barbara {local}",
+            "emails": [{"value": user_name, "type": "work", "primary": True}],
+            "active": True,
+        }
+        body.update(attributes)
+        return {key: value for key, value in body.items() if value is not ...}
+
+    def group_body(
+        self, label: str = "group", members: tuple[str, ...] | list[str] = (), **attributes: Any
+    ) -> dict[str, Any]:
+        """A Group for POST with a fresh displayName and the given member ids."""
+        body: dict[str, Any] = {
+            "schemas": [GROUP_URN],
+            "displayName": self.unique(label),
+            "members": [{"value": member} for member in members],
+        }
+        body.update(attributes)
+        return {key: value for key, value in body.items() if value is not ...}
+
+    def create_user(self, label: str = "user", **attributes: Any) -> dict[str, Any]:
+        """POST a user the check needs; a refusal fails the check as a setup failure."""
+        response = self.post("/Users", self.user_body(label, **attributes))
+        return expect_resource(response, 201, 200, what="setup: creating a User for this check")
+
+    def create_group(
+        self, label: str = "group", members: tuple[str, ...] | list[str] = (), **attributes: Any
+    ) -> dict[str, Any]:
+        response = self.post("/Groups", self.group_body(label, members, **attributes))
+        return expect_resource(response, 201, 200, what="setup: creating a Group for this check")
+
+    def shared(self, key: str, build: Callable[[Target], T]) -> T:
+        """Resources several checks read, built once on first use and kept for the run.
+
+        Use this, not a module- or session-scoped pytest fixture: a fixture
+        would be set up before the check's gate decides to skip it (read-only
+        run, feature not claimed), and would create resources regardless.
+        What ``build`` creates belongs to the run, removed at its end. A
+        failed build fails every check that needs it, with the same message.
+        """
+        if key in self._shared:
+            value = self._shared[key]
+            if isinstance(value, CheckFailed):
+                raise CheckFailed(
+                    f"(shared setup {key!r}) {value.expected}", value.got, value.exchange
+                )
+            return cast(T, value)
+        saved, self._scopes = self._scopes, self._scopes[:1]
+        try:
+            value = build(self)
+        except CheckFailed as failure:
+            self._shared[key] = failure
+            raise
+        finally:
+            saved[0] = self._scopes[0]
+            self._scopes = saved
+        self._shared[key] = value
+        return value
+
+    # -- requests ------------------------------------------------------------
+
+    def request(self, method: str, path: str, **kwargs: Any) -> ScimResponse:
+        """Send through the client after the safety guard; track what gets created."""
+        method = method.upper()
+        relative = self.relative(path)
+        self._guard(method, relative, kwargs.get("json_body"))
+        response = self.client.request(method, path, **kwargs)
+        self._track(method, relative, response)
+        return response
+
+    def get(self, path: str, **kwargs: Any) -> ScimResponse:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, body: Any, **kwargs: Any) -> ScimResponse:
+        return self.request("POST", path, json_body=body, **kwargs)
+
+    def put(self, path: str, body: Any, **kwargs: Any) -> ScimResponse:
+        return self.request("PUT", path, json_body=body, **kwargs)
+
+    def patch(self, path: str, body: Any, **kwargs: Any) -> ScimResponse:
+        return self.request("PATCH", path, json_body=body, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> ScimResponse:
+        return self.request("DELETE", path, **kwargs)
+
+    def relative(self, path: str) -> str:
+        """``path`` relative to the base URL (absolute ``meta.location`` URLs too)."""
+        if path.startswith(("http://", "https://")):
+            base = urlsplit(self.client.base_url)
+            parts = urlsplit(path)
+            if (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
+                return path
+            rest = parts.path
+            if base.path and rest.startswith(base.path):
+                rest = rest[len(base.path) :]
+            return rest or "/"
+        return path.split("?", 1)[0]
+
+    # -- safety --------------------------------------------------------------
+
+    def owns(self, endpoint: str, resource_id: str) -> bool:
+        return any((endpoint, resource_id) in scope.created for scope in self._scopes)
+
+    def _guard(self, method: str, path: str, body: Any) -> None:
+        if method in ("GET", "HEAD", "OPTIONS"):
+            return
+        if self.read_only:
+            raise UnsafeRequest(f"{method} {path} in a read-only run")
+        match = _RESOURCE_PATH.match(path)
+        if method == "POST" and (path in ("/Users", "/Groups") or path in NON_RESOURCE_WRITABLE):
+            if path == "/Bulk":
+                self._guard_bulk(body)
+            return
+        if method in ("PUT", "PATCH", "DELETE"):
+            if path in NON_RESOURCE_WRITABLE and path not in ("/Users/.search", "/Groups/.search"):
+                return
+            if match and (self.owns(match[1], match[2]) or match[2] in self._absent):
+                return
+        raise UnsafeRequest(
+            f"{method} {path}: the run did not create this resource; refusing to touch it"
+        )
+
+    def _guard_bulk(self, body: Any) -> None:
+        operations = body.get("Operations") if isinstance(body, Mapping) else None
+        for operation in operations or []:
+            if not isinstance(operation, Mapping):
+                continue
+            method = str(operation.get("method", "")).upper()
+            path = str(operation.get("path", ""))
+            if method == "POST" or "bulkId:" in path:
+                continue
+            self._guard(method, path, None)
+
+    def _track(self, method: str, path: str, response: ScimResponse) -> None:
+        if response.status is None:
+            return
+        if method == "POST" and path in ("/Users", "/Groups") and 200 <= response.status < 300:
+            self._remember(path.strip("/"), response.body)
+        elif method == "POST" and path == "/Bulk" and isinstance(response.body, Mapping):
+            for result in response.body.get("Operations") or []:
+                if isinstance(result, Mapping) and str(result.get("method", "")).upper() == "POST":
+                    location = self.relative(str(result.get("location") or ""))
+                    match = _RESOURCE_PATH.match(location)
+                    if match and str(result.get("status", "")).startswith("2"):
+                        self._scopes[-1].created.setdefault((match[1], match[2]), match[2])
+        elif method == "DELETE" and response.status in (200, 204, 404):
+            match = _RESOURCE_PATH.match(path)
+            if match:
+                for scope in self._scopes:
+                    scope.created.pop((match[1], match[2]), None)
+
+    def _remember(self, endpoint: str, body: Any) -> None:
+        if isinstance(body, Mapping) and isinstance(body.get("id"), str) and body["id"]:
+            name = body.get("userName") or body.get("displayName") or body["id"]
+            self._scopes[-1].created[(endpoint, body["id"])] = str(name)
+
+    # -- cleanup -------------------------------------------------------------
+
+    @contextmanager
+    def scope(self) -> Iterator[None]:
+        """Resources created inside are removed when it closes (one check's lifetime)."""
+        self._scopes.append(_Scope())
+        try:
+            yield
+        finally:
+            self._clean(self._scopes.pop())
+
+    def cleanup(self) -> None:
+        """Remove everything still recorded (end of run, also after Ctrl-C)."""
+        while len(self._scopes) > 1:
+            self._clean(self._scopes.pop())
+        self._clean(self._scopes[0])
+        self._scopes[0] = _Scope()
+
+    def _clean(self, scope: _Scope) -> None:
+        # Groups first: deleting a user that is still a member is a needless
+        # extra rule for the target to get right during cleanup.
+        items = sorted(scope.created.items(), key=lambda kv: kv[0][0] != "Groups")
+        for (endpoint, resource_id), name in items:
+            self._remove(endpoint, resource_id, name)
+        scope.created.clear()
+
+    def _remove(self, endpoint: str, resource_id: str, name: str) -> None:
+        path = f"/{endpoint}/{resource_id}"
+        response = self.client.delete(path)
+        if response.status in (200, 204, 404):
+            self.removed += 1
+            return
+        reason = f"DELETE {path} → {response.status or response.error}"
+        if endpoint == "Users" and response.status in (403, 405, 501):
+            patched = self.client.patch(path, DEACTIVATE)
+            if patched.status in (200, 204):
+                self.leftovers.append(Leftover(endpoint, resource_id, name, "deactivated", reason))
+                return
+            reason += f"; PATCH active=false → {patched.status or patched.error}"
+        self.leftovers.append(Leftover(endpoint, resource_id, name, "kept", reason))
