@@ -1,6 +1,6 @@
 """``scim-harness``: the command line.
 
-One sub-command per job (``serve`` today; ``run``, ``okta``, ``fuzz`` and
+One sub-command per job (``run`` and ``serve`` today; ``okta``, ``fuzz`` and
 ``report`` join as they are built). Each sub-command registers itself with
 :func:`add_serve`-style functions listed in :data:`COMMANDS`, so adding one
 touches only its own function and that list. Exit codes follow the CI-gate
@@ -13,6 +13,8 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+
+from harness.conformance.command import add_run
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -97,6 +99,7 @@ def _url_host(host: str) -> str:
 
 #: Sub-command registrars, in the order ``--help`` lists them.
 COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
+    add_run,
     add_serve,
 ]
 

@@ -28,6 +28,10 @@ SCIM_MEDIA_TYPE = "application/scim+json"
 REDACTED = "[REDACTED]"
 #: Headers whose values are credentials whatever they contain.
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+#: Marks a credential a check sends on purpose because it is wrong ("Bearer
+#: scimh-not-a-token"): it is no secret, so transcripts keep it and a replay
+#: reproduces the refusal instead of sending the real token.
+FAKE_CREDENTIAL = "scimh-not-a-token"
 #: How much of a body a transcript keeps; a report needs the start, not 50 MB.
 BODY_LIMIT = 64 * 1024
 
@@ -45,10 +49,19 @@ class Redactor:
         return value
 
     def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
-        return {
-            name: (REDACTED if name.lower() in SECRET_HEADERS else self.text(value))
-            for name, value in headers.items()
-        }
+        return {name: self.header(name, value) for name, value in headers.items()}
+
+    def header(self, name: str, value: str) -> str:
+        """A credential header keeps its scheme ("Bearer [REDACTED]") and nothing else,
+        unless it is a deliberately fake credential (:data:`FAKE_CREDENTIAL`)."""
+        if name.lower() not in SECRET_HEADERS:
+            return self.text(value)
+        if FAKE_CREDENTIAL in value and not any(s and s in value for s in self.secrets):
+            return value
+        scheme, _, credential = value.partition(" ")
+        if credential and name.lower() in {"authorization", "proxy-authorization"}:
+            return f"{scheme} {REDACTED}"
+        return REDACTED
 
 
 @dataclass(frozen=True)
@@ -71,7 +84,7 @@ class Exchange:
         for name, value in self.request_headers.items():
             if name.lower() in {"content-length", "host", "accept-encoding", "connection"}:
                 continue
-            if name.lower() == "authorization":
+            if name.lower() == "authorization" and REDACTED in value:
                 parts += ["-H", f'"Authorization: Bearer ${token_variable}"']
                 continue
             parts += ["-H", shlex.quote(f"{name}: {value}")]

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 #: The bearer token of the fixture servers (test-only; never a real secret).
 FIXTURE_TOKEN = "scim-harness-test-token"
 PROFILES = ("rfc", "okta", "entra")
+READ_ONLY_REASON = "read-only run: this check changes the target"
 MARKERS = {
     "scim_mutating": "the check creates or changes resources on the target "
     "(skipped with --scim-read-only)",
@@ -113,7 +114,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not config.getoption("scim_read_only", default=False):
         return
-    skip = pytest.mark.skip(reason="--scim-read-only: this check changes the target")
+    skip = pytest.mark.skip(reason=READ_ONLY_REASON)
     for item in items:
         if item.get_closest_marker("scim_mutating") is not None:
             item.add_marker(skip)

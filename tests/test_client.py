@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from harness.client import REDACTED, ScimClient
+from harness.client import FAKE_CREDENTIAL, REDACTED, ScimClient
 from harness.scim.schema import USER_URN
 from harness.server.app import create_app
 from harness.server.config import ServerConfig
@@ -59,6 +59,19 @@ def test_token_is_redacted_everywhere_and_curl_reads_it_from_the_environment(
     assert TOKEN not in recorded
     assert REDACTED in recorded
     assert '"Authorization: Bearer $SCIM_TOKEN"' in client.exchanges[0].curl()
+
+
+def test_a_deliberately_fake_credential_is_kept_so_the_replay_reproduces_it(
+    client: ScimClient,
+) -> None:
+    fake = f"Bearer {FAKE_CREDENTIAL}"
+    client.get("/Users", headers={"Authorization": fake})
+    client.get("/Users", headers={"Authorization": "Bearer some-other-real-looking-secret"})
+    fake_exchange, other = client.exchanges
+    assert fake_exchange.request_headers["authorization"] == fake
+    assert fake in fake_exchange.curl() and "$SCIM_TOKEN" not in fake_exchange.curl()
+    assert other.request_headers["authorization"] == f"Bearer {REDACTED}"
+    assert "some-other" not in everything_recorded(client)
 
 
 def test_a_wrong_token_is_answered_401_without_raising() -> None:

@@ -56,7 +56,7 @@ def test_read_only_skips_mutating_checks_with_a_reason(pytester: pytest.Pytester
     )
     result = pytester.runpytest("--scim-read-only", "-rs", "--strict-markers")
     result.assert_outcomes(passed=1, skipped=1)
-    result.stdout.fnmatch_lines(["*--scim-read-only: this check changes the target*"])
+    result.stdout.fnmatch_lines(["*read-only run: this check changes the target*"])
     pytester.runpytest("--strict-markers").assert_outcomes(passed=2)
 
 
@@ -75,3 +75,24 @@ def test_scim_url_targets_a_live_server(pytester: pytest.Pytester, live_scim_ser
             "-p", "no:cacheprovider",
         )  # fmt: skip
     result.assert_outcomes(passed=1)
+
+
+def test_the_conformance_suite_runs_under_plain_pytest(
+    pytester: pytest.Pytester, live_scim_server
+) -> None:
+    """A vendor's CI can use pytest itself: ``--pyargs harness.conformance`` plus the options.
+
+    A recommended (``should``) check the target breaks shows as xfailed, never as a
+    failure; a required one fails with the check's message.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LIVE_TOKEN", live_scim_server.token)
+        result = pytester.runpytest_subprocess(
+            "--pyargs", "harness.conformance", "-p", "no:cacheprovider",
+            f"--scim-url={live_scim_server.base_url}", "--scim-token-env=LIVE_TOKEN",
+            "--scim-select", "disc.*", "users.*", "-q",
+        )  # fmt: skip
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("passed", 0) >= 2
+    assert "failed" not in outcomes

@@ -30,6 +30,7 @@ from harness.conformance.messages import render_exchange, render_failure
 from harness.conformance.registry import Check, check_of
 from harness.conformance.results import CheckResult
 from harness.conformance.target import Target
+from harness.plugin import READ_ONLY_REASON
 
 RESULT_KEY = pytest.StashKey[CheckResult]()
 START_KEY = pytest.StashKey[int]()
@@ -94,7 +95,7 @@ def skip_reason(spec: Check, target: Target) -> str | None:
     if spec.level(target.profile) == "skip":
         return f"not part of the {target.profile} profile"
     if spec.mutating and target.read_only:
-        return "--read-only: this check changes the target"
+        return READ_ONLY_REASON
     for feature in spec.needs:
         reason = target.capabilities.missing_reason(feature, target.profile)
         if reason:

@@ -218,3 +218,13 @@ def _stop(result: RunResult, problem: str, code: int) -> RunResult:
     result.exit_code = code
     result.finished_at = now()
     return result
+
+
+def load_checks(directory: str | Path = SUITE_DIR) -> None:
+    """Import every check module so :data:`~harness.conformance.registry.CHECKS` is full."""
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules([str(directory)]):
+        if module.name.startswith("test_"):
+            importlib.import_module(f"harness.conformance.{module.name}")

@@ -53,6 +53,9 @@ DEACTIVATE = {
     "Operations": [{"op": "replace", "value": {"active": False}}],
 }
 T = TypeVar("T")
+#: The sweep trusts a prefix only when it is long enough to be this run's alone.
+MIN_SWEEP_PREFIX = 8
+SWEEP_ROUNDS = 20
 _RESOURCE_PATH = re.compile(r"^/(Users|Groups)/([^/?#]+)$")
 
 
@@ -109,6 +112,9 @@ class Target:
         self._absent: set[str] = set()
         self._counter = itertools.count(1)
         self._shared: dict[str, Any] = {}
+        #: Resources a check deleted: verified gone at the end (a DELETE that
+        #: answers 204 and deletes nothing must not leave an unreported user).
+        self._deleted: dict[tuple[str, str], str] = {}
 
     # -- names ---------------------------------------------------------------
 
@@ -252,7 +258,11 @@ class Target:
         if method in ("PUT", "PATCH", "DELETE"):
             if path in NON_RESOURCE_WRITABLE and path not in ("/Users/.search", "/Groups/.search"):
                 return
-            if match and (self.owns(match[1], match[2]) or match[2] in self._absent):
+            if match and (
+                self.owns(match[1], match[2])
+                or match[2] in self._absent
+                or (match[1], match[2]) in self._deleted  # ours, already deleted: 404 checks
+            ):
                 return
         raise UnsafeRequest(
             f"{method} {path}: the run did not create this resource; refusing to touch it"
@@ -273,7 +283,7 @@ class Target:
         if response.status is None:
             return
         if method == "POST" and path in ("/Users", "/Groups") and 200 <= response.status < 300:
-            self._remember(path.strip("/"), response.body)
+            self._remember(path.strip("/"), response)
         elif method == "POST" and path == "/Bulk" and isinstance(response.body, Mapping):
             for result in response.body.get("Operations") or []:
                 if isinstance(result, Mapping) and str(result.get("method", "")).upper() == "POST":
@@ -285,12 +295,22 @@ class Target:
             match = _RESOURCE_PATH.match(path)
             if match:
                 for scope in self._scopes:
-                    scope.created.pop((match[1], match[2]), None)
+                    name = scope.created.pop((match[1], match[2]), None)
+                    if name is not None:
+                        self._deleted[(match[1], match[2])] = name
 
-    def _remember(self, endpoint: str, body: Any) -> None:
-        if isinstance(body, Mapping) and isinstance(body.get("id"), str) and body["id"]:
-            name = body.get("userName") or body.get("displayName") or body["id"]
-            self._scopes[-1].created[(endpoint, body["id"])] = str(name)
+    def _remember(self, endpoint: str, response: ScimResponse) -> None:
+        """Record a created resource by its ``id``, or by ``Location`` when the body has none
+        (RFC 7644 §3.3 only SHOULDs the body; the resource exists either way)."""
+        body = response.body if isinstance(response.body, Mapping) else {}
+        resource_id = body.get("id")
+        if not (isinstance(resource_id, str) and resource_id):
+            match = _RESOURCE_PATH.match(self.relative(response.headers.get("location", "")))
+            if not match or match[1] != endpoint:
+                return
+            resource_id = match[2]
+        name = body.get("userName") or body.get("displayName") or resource_id
+        self._scopes[-1].created[(endpoint, resource_id)] = str(name)
 
     # -- cleanup -------------------------------------------------------------
 
@@ -309,6 +329,43 @@ class Target:
             self._clean(self._scopes.pop())
         self._clean(self._scopes[0])
         self._scopes[0] = _Scope()
+        for (endpoint, resource_id), name in self._deleted.items():
+            if self.client.get(f"/{endpoint}/{resource_id}").status == 200:
+                self._remove(endpoint, resource_id, name, verify=True)
+        self._deleted.clear()
+        self.sweep()
+
+    def sweep(self) -> None:
+        """Find what the run created but never saw answered, by its prefix, and remove it.
+
+        A POST that timed out, or whose answer Ctrl-C cut off, may still have
+        created the resource. The run's random prefix names only what this run
+        made, so a ``sw`` filter finds those (RFC 7644 §3.4.2.2); a target
+        without filter support leaves them to the leftovers list of nothing —
+        which is why short custom prefixes are not swept at all.
+        """
+        if self.read_only or len(self.prefix) < MIN_SWEEP_PREFIX:
+            return
+        for endpoint, attribute in (("Groups", "displayName"), ("Users", "userName")):
+            seen: set[str] = set()
+            for _ in range(SWEEP_ROUNDS):
+                found = self.client.get(
+                    f"/{endpoint}",
+                    params={"filter": f'{attribute} sw "{self.prefix}"', "count": 100},
+                )
+                items = [
+                    item
+                    for item in (found.body or {}).get("Resources") or []
+                    if isinstance(item, Mapping)
+                    and str(item.get(attribute, "")).startswith(self.prefix)
+                    and isinstance(item.get("id"), str)
+                    and item["id"] not in seen
+                ] if found.status == 200 and isinstance(found.body, Mapping) else []  # fmt: skip
+                if not items:
+                    break
+                for item in items:
+                    seen.add(item["id"])
+                    self._remove(endpoint, item["id"], str(item.get(attribute)))
 
     def _clean(self, scope: _Scope) -> None:
         # Groups first: deleting a user that is still a member is a needless
@@ -318,13 +375,15 @@ class Target:
             self._remove(endpoint, resource_id, name)
         scope.created.clear()
 
-    def _remove(self, endpoint: str, resource_id: str, name: str) -> None:
+    def _remove(self, endpoint: str, resource_id: str, name: str, verify: bool = False) -> None:
         path = f"/{endpoint}/{resource_id}"
         response = self.client.delete(path)
-        if response.status in (200, 204, 404):
-            self.removed += 1
-            return
         reason = f"DELETE {path} → {response.status or response.error}"
+        if response.status in (200, 204, 404):
+            if not verify or self.client.get(path).status in (404, 410):
+                self.removed += 1
+                return
+            reason += ", yet GET still finds it"
         if endpoint == "Users" and response.status in (403, 405, 501):
             patched = self.client.patch(path, DEACTIVATE)
             if patched.status in (200, 204):

@@ -356,6 +356,9 @@ class BulkProcessor:
         """§3.7.3: the failed operation reports the status and the §3.12 error body."""
         if operation.method == "POST" and operation.bulk_id is not None:
             job.failed.add(operation.bulk_id)
+        if operation.method != "POST" and operation.path.startswith("/"):
+            # §3.7: "location" is REQUIRED in a response except after a POST failure.
+            entry["location"] = f"{self.base_url}{substitute(operation.path, job.resolved)}"
         entry["status"] = str(error.status)
         entry["response"] = error.to_body()
         job.results[operation.index] = entry

@@ -158,8 +158,13 @@ class ResourceEndpoints:
             request.headers.get("if-match"),
         )
         status = self.config.patch_status(self.resource_type.name)
-        if status == 204:
+        # RFC 7644 §3.5.2: "the server MUST return a 200 OK if the "attributes"
+        # parameter is specified in the request" — even where 204 is configured.
+        if status == 204 and not (
+            "attributes" in request.query_params or "excludedAttributes" in request.query_params
+        ):
             return empty_response(204, resource_headers(resource))
+        status = 200
         return self._respond(request, resource, status, projection)
 
     async def delete(self, request: Request, resource_id: str) -> Response:

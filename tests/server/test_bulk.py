@@ -269,3 +269,17 @@ def test_substitute_and_strip() -> None:
     assert strip_unresolved(data, {"a": "1"}) == {"members": [{"value": "1"}]}
     nested = {"ext": {"manager": {"value": "bulkId:b"}, "department": "d"}, "title": "bulkId:b"}
     assert strip_unresolved(nested, {}) == {"ext": {"department": "d"}}
+
+
+def test_a_failed_operation_other_than_post_still_names_its_location(api: httpx.Client) -> None:
+    """RFC 7644 §3.7: ``location`` is REQUIRED in a response except after a POST failure."""
+    [deleted, created] = run(
+        api,
+        bulk(
+            {"method": "DELETE", "path": "/Users/nope"},
+            {"method": "POST", "path": "/Nowhere", "bulkId": "x", "data": {}},
+        ),
+    )
+    assert deleted["status"] == "404"
+    assert deleted["location"].endswith("/Users/nope")
+    assert created["status"] == "404" and "location" not in created

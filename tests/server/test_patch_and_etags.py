@@ -63,6 +63,12 @@ def test_patch_can_answer_204_per_resource_type() -> None:
         assert response.headers["etag"] != group["meta"]["version"]
         rename = patch_body({"op": "replace", "path": "displayName", "value": "x"})
         assert client.patch(f"/Users/{user['id']}", json=rename).status_code == 200
+        # "MUST return a 200 OK if the attributes parameter is specified" (§3.5.2).
+        renamed = client.patch(
+            f"/Groups/{group['id']}", params={"attributes": "displayName"}, json=rename
+        )
+        assert renamed.status_code == 200
+        assert renamed.json()["displayName"] == "x"
     finally:
         server.close()
 

@@ -1,0 +1,105 @@
+"""What a run prints while it works and when it ends (all on stderr).
+
+On a terminal a one-line progress bar is redrawn in place; in CI (stderr
+not a terminal) each check gets one plain line, so a log shows where a
+stalled run is. The summary lists every required failure in full (the
+message with request, response and curl replay), warnings in short, skip
+reasons grouped, the cleanup outcome, the baseline outcome and the verdict.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from typing import TextIO
+
+from harness.conformance.results import CheckResult, RunResult
+
+TAGS = {"passed": "PASS", "failed": "FAIL", "warning": "WARN", "skipped": "SKIP"}
+
+
+class ProgressPrinter:
+    """Called after each check: ``printer(result, done, total)``."""
+
+    def __init__(self, stream: TextIO, interactive: bool) -> None:
+        self.stream = stream
+        self.interactive = interactive
+        self.failed = 0
+
+    def __call__(self, result: CheckResult, done: int, total: int) -> None:
+        if result.verdict == "failed":
+            self.failed += 1
+        if not self.interactive:
+            tag = TAGS[result.verdict]
+            self.stream.write(f"{done:>4}/{total} {tag} {result.id}\n")
+            self.stream.flush()
+            return
+        width = shutil.get_terminal_size((80, 20)).columns
+        bar_width = 24
+        filled = bar_width * done // max(total, 1)
+        bar = "#" * filled + "-" * (bar_width - filled)
+        line = f"[{bar}] {done}/{total}  failed {self.failed}  {result.id}"
+        self.stream.write("\r" + line[: width - 1].ljust(width - 1))
+        if done == total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def summary(run: RunResult, seconds: float) -> str:
+    """The end-of-run report for a human."""
+    counts = run.counts()
+    lines = [f"scim-harness run: {run.target} (profile {run.profile}, prefix {run.prefix})"]
+    if run.problem and not run.checks:
+        lines.append(f"  could not run: {run.problem}")
+        return "\n".join(lines)
+    blocking = run.blocking()
+    for result in blocking:
+        lines += ["", f"FAILED {result.message}"]
+    baselined = [r for r in run.checks if r.baselined]
+    warnings = [r for r in run.checks if r.verdict == "warning"]
+    if warnings:
+        lines += ["", f"{len(warnings)} warning(s) — recommended, not required:"]
+        for result in warnings:
+            lines.append(f"  WARN {result.id} — {_gist(result.message)}")
+    if baselined:
+        lines += ["", f"{len(baselined)} known failure(s) excused by the baseline:"]
+        lines += [f"  {result.id}" for result in baselined]
+    if run.baseline is not None and run.baseline.fixed:
+        lines += ["", "fixed since the baseline (remove them from it):"]
+        lines += [f"  {check_id}" for check_id in run.baseline.fixed]
+    reasons = Counter(r.message for r in run.checks if r.verdict == "skipped")
+    if reasons:
+        lines += ["", "skipped:"]
+        lines += [f"  {n:>3} × {reason}" for reason, n in reasons.most_common()]
+    lines.append("")
+    lines.append(
+        f"{counts['total']} checks: {counts['passed']} passed, {counts['failed']} failed"
+        f" ({counts['baselined']} in the baseline), {counts['warning']} warnings,"
+        f" {counts['skipped']} skipped in {seconds:.1f} s"
+    )
+    left = run.leftovers
+    cleanup = f"cleanup: removed {run.removed} resource(s) the run created"
+    if left:
+        cleanup += f"; {len(left)} could not be removed:"
+    lines.append(cleanup)
+    for item in left:
+        where = f"{item['endpoint']}/{item['id']} ({item['name']})"
+        lines.append(f"  {where}: {item['outcome']} — {item['reason']}")
+    if run.interrupted:
+        lines.append("interrupted: the run stopped early (exit 130)")
+    elif blocking:
+        lines.append(f"verdict: FAIL — {len(blocking)} required check(s) failed")
+    else:
+        lines.append("verdict: PASS — every required check passed")
+    return "\n".join(lines)
+
+
+def _gist(message: str) -> str:
+    for line in message.splitlines():
+        stripped = line.strip()
+        if stripped.startswith(("expected:", "the check")):
+            got = next(
+                (n.strip() for n in message.splitlines() if n.strip().startswith("got:")), ""
+            )
+            return f"{stripped} {got}".strip()
+    return message.splitlines()[0] if message else ""

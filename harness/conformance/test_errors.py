@@ -1,0 +1,457 @@
+"""Errors: the RFC 7644 §3.12 error response and the bodies a server must refuse.
+
+* the shape of every error — ``schemas`` is the Error URN, ``status`` is the
+  HTTP status as a JSON *string* (§3.12);
+* ``scimType`` paired with its status as Table 9 says, provoked one kind at a
+  time (``err.scimtype-table.*``): invalidFilter, uniqueness, noTarget,
+  invalidPath, mutability, invalidValue, invalidSyntax. ``tooMany``,
+  ``invalidVers`` and ``sensitive`` cannot be provoked reliably on an unknown
+  target and are left out;
+* request bodies that are not a resource — malformed or truncated JSON, an
+  array, nothing at all, a value of the wrong JSON type, a body over the size
+  limit — answered with a 4xx SCIM Error, never a 500, an HTML page or a
+  success;
+* unknown endpoints (404) and unsupported methods (405/501).
+
+Levels: an RFC MUST/SHALL is ``must``. ``scimType`` itself is OPTIONAL in
+§3.12 except where a section names it with SHALL/MUST (uniqueness §3.3,
+noTarget §3.5.2.3), so the other Table 9 rows are ``should``; choices the RFC
+leaves open (405 vs 501, the 413 limit, filters on ``password``) are
+``should`` and accept every reading the RFC allows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from harness.client import ScimResponse
+from harness.conformance.bodies import operation, patch_body
+from harness.conformance.expect import (
+    describe,
+    ensure,
+    expect_error,
+    expect_list,
+    expect_status,
+    fail,
+    ids_of,
+)
+from harness.conformance.registry import Check, case, check, check_table
+from harness.conformance.target import Target
+from harness.scim.errors import ERROR_URN
+from harness.scim.schema import USER_URN
+
+SCIM_JSON = {"Content-Type": "application/scim+json"}
+#: Request-body limit assumed when the SPC advertises none (bulk.maxPayloadSize).
+DEFAULT_BODY_LIMIT = 2 * 1024 * 1024
+#: Above this advertised limit the oversize check is too costly to run.
+LARGEST_TESTED_LIMIT = 8 * 1024 * 1024
+
+
+def _send_raw(target: Target, method: str, path: str, content: bytes) -> ScimResponse:
+    """A request whose body is sent byte for byte (the client would re-encode JSON)."""
+    return target.request(method, path, content=content, headers=SCIM_JSON)
+
+
+def _scim_type_in(
+    response: ScimResponse, body: dict[str, Any], accepted: tuple[str, ...], why: str
+) -> None:
+    """A present scimType must be one of ``accepted`` (scimType itself is OPTIONAL, §3.12)."""
+    found = body.get("scimType")
+    ensure(
+        found is None or found in accepted,
+        f"no scimType, or {' or '.join(repr(t) for t in accepted)} ({why}, RFC 7644 §3.12 Table 9)",
+        f"scimType = {found!r}",
+        response,
+    )
+
+
+def _cheap_errors(target: Target) -> list[tuple[str, ScimResponse]]:
+    """Errors every target can be made to produce without writing anything."""
+    answers = [
+        ("GET of an unknown id", target.get(f"/Users/{target.absent_id()}")),
+        ("GET of an unknown endpoint", target.get(f"/{target.unique('NoSuchEndpoint')}")),
+    ]
+    if target.capabilities.has("filter"):
+        answers.append(
+            ("a malformed filter", target.get("/Users", params={"filter": 'userName eq "x" and'}))
+        )
+    return answers
+
+
+# --------------------------------------------------------------------------
+# the error body
+# --------------------------------------------------------------------------
+
+
+@check(
+    "err.schema",
+    "RFC 7644 §3.12",
+    "error responses (404 unknown id, 404 unknown endpoint, 400 bad filter) carry a JSON body "
+    "whose 'schemas' is the Error URN",
+)
+def test_error_schema(target: Target) -> None:
+    for what, response in _cheap_errors(target):
+        expect_status(response, 400, 404, what=what)
+        ensure(
+            isinstance(response.body, dict) and not response.error,
+            f"{what}: a JSON error body (RFC 7644 §3.12)",
+            describe(response),
+            response,
+        )
+        ensure(
+            ERROR_URN in (response.body.get("schemas") or []),
+            f"{what}: 'schemas' = [{ERROR_URN}] (RFC 7644 §3.12)",
+            f"schemas = {response.body.get('schemas')!r}",
+            response,
+        )
+
+
+@check(
+    "err.status-string",
+    "RFC 7644 §3.12",
+    "the error body's 'status' is the HTTP status code as a JSON string (\"404\", not 404)",
+)
+def test_error_status_string(target: Target) -> None:
+    for what, response in _cheap_errors(target):
+        expect_status(response, 400, 404, what=what)
+        status = response.body.get("status") if isinstance(response.body, dict) else None
+        ensure(
+            status == str(response.status),
+            f"{what}: 'status' = \"{response.status}\", a string equal to the HTTP status "
+            "(RFC 7644 §3.12)",
+            f"status = {status!r}" + (" (a number)" if isinstance(status, int) else ""),
+            response,
+        )
+
+
+# --------------------------------------------------------------------------
+# scimType and its status (Table 9)
+# --------------------------------------------------------------------------
+
+
+def _user_path(target: Target, label: str) -> str:
+    return f"/Users/{target.create_user(label)['id']}"
+
+
+def _provoke_invalid_filter(target: Target) -> ScimResponse:
+    return target.get("/Users", params={"filter": 'userName eq "x" and'})
+
+
+def _provoke_uniqueness(target: Target) -> ScimResponse:
+    body = target.user_body("dup")
+    expect_status(target.post("/Users", body), 201, what="setup: the first POST of the user")
+    return target.post("/Users", {**body, "externalId": f"{body['externalId']}-2"})
+
+
+def _provoke_no_target(target: Target) -> ScimResponse:
+    path = _user_path(target, "notarget")
+    return target.patch(
+        path,
+        patch_body(operation("replace", 'emails[value eq "nobody@example.invalid"].type', "home")),
+    )
+
+
+def _provoke_invalid_path(target: Target) -> ScimResponse:
+    path = _user_path(target, "badpath")
+    return target.patch(path, patch_body(operation("replace", "9nickName!!", "x")))
+
+
+def _provoke_mutability(target: Target) -> ScimResponse:
+    path = _user_path(target, "mutability")
+    return target.patch(path, patch_body(operation("replace", "id", target.absent_id())))
+
+
+def _provoke_invalid_value(target: Target) -> ScimResponse:
+    user = target.create_user("invalidvalue")
+    body = {k: v for k, v in user.items() if k not in ("id", "meta", "userName")}
+    return target.put(f"/Users/{user['id']}", body)
+
+
+def _provoke_invalid_syntax(target: Target) -> ScimResponse:
+    path = _user_path(target, "syntax")
+    text = json.dumps(patch_body(operation("replace", "nickName", "x")))
+    return _send_raw(target, "PATCH", path, text[: len(text) // 2].encode())
+
+
+PROVOKE: dict[str, Callable[[Target], ScimResponse]] = {
+    "invalidFilter": _provoke_invalid_filter,
+    "uniqueness": _provoke_uniqueness,
+    "noTarget": _provoke_no_target,
+    "invalidPath": _provoke_invalid_path,
+    "mutability": _provoke_mutability,
+    "invalidValue": _provoke_invalid_value,
+    "invalidSyntax": _provoke_invalid_syntax,
+}
+
+
+@check_table(
+    [
+        case(
+            "err.scimtype-table.invalid-filter",
+            "RFC 7644 §3.12 Table 9; §3.4.2.2",
+            "a syntactically broken filter is answered 400 with scimType 'invalidFilter'",
+            level="should",
+            needs=("filter",),
+            scim_type="invalidFilter",
+            status=400,
+        ),
+        case(
+            "err.scimtype-table.uniqueness",
+            "RFC 7644 §3.3; §3.12 Table 9",
+            "a POST with a taken userName is answered 409 with scimType 'uniqueness'",
+            needs=("Users",),
+            mutating=True,
+            scim_type="uniqueness",
+            status=409,
+        ),
+        case(
+            "err.scimtype-table.no-target",
+            "RFC 7644 §3.5.2.3; §3.12 Table 9",
+            "a PATCH replace whose value filter matches nothing is answered 400 with scimType "
+            "'noTarget'",
+            needs=("patch", "Users"),
+            mutating=True,
+            scim_type="noTarget",
+            status=400,
+        ),
+        case(
+            "err.scimtype-table.invalid-path",
+            "RFC 7644 §3.5.2; §3.12 Table 9",
+            "a PATCH with a malformed path ('9nickName!!') is answered 400 with scimType "
+            "'invalidPath'",
+            level="should",
+            needs=("patch", "Users"),
+            mutating=True,
+            scim_type="invalidPath",
+            status=400,
+        ),
+        case(
+            "err.scimtype-table.mutability",
+            "RFC 7644 §3.5.2; RFC 7643 §2.2; §3.12 Table 9",
+            "a PATCH that changes the readOnly 'id' is answered 400 with scimType 'mutability'",
+            level="should",
+            needs=("patch", "Users"),
+            mutating=True,
+            scim_type="mutability",
+            status=400,
+        ),
+        case(
+            "err.scimtype-table.invalid-value",
+            "RFC 7643 §4.1.1 (userName REQUIRED); RFC 7644 §3.12 Table 9",
+            "a PUT without the required userName is answered 400 with scimType 'invalidValue'",
+            level="should",
+            needs=("Users",),
+            mutating=True,
+            scim_type="invalidValue",
+            status=400,
+        ),
+        case(
+            "err.scimtype-table.invalid-syntax",
+            "RFC 7644 §3.12 Table 9",
+            "a PATCH whose body is cut in half is answered 400 with scimType 'invalidSyntax'",
+            level="should",
+            needs=("patch", "Users"),
+            mutating=True,
+            scim_type="invalidSyntax",
+            status=400,
+        ),
+    ]
+)
+def test_scim_type_table(target: Target, case: Check) -> None:
+    """Each row provokes one error kind and wants Table 9's pair: the scimType *and* the
+    status it goes with (``uniqueness`` with 409, the others with 400). ``expect_error``
+    also refuses a scimType sent with another status than Table 9 gives it."""
+    scim_type = case.params["scim_type"]
+    response = PROVOKE[scim_type](target)
+    expect_error(
+        response,
+        case.params["status"],
+        scim_type,
+        what=f"HTTP {case.params['status']} with scimType {scim_type!r}",
+    )
+
+
+# --------------------------------------------------------------------------
+# bodies that are not a resource
+# --------------------------------------------------------------------------
+
+
+@check(
+    "err.malformed-json",
+    "RFC 7644 §3.12 (invalidSyntax)",
+    "a POST body that is not valid JSON is answered 400 with a SCIM Error (scimType, if any, "
+    "'invalidSyntax') — never a 5xx or an HTML page",
+    mutating=True,
+)
+def test_malformed_json(target: Target) -> None:
+    user_name = target.user_name("malformed")
+    for text in (
+        f'{{"schemas": ["{USER_URN}"], "userName": "{user_name}",}}',  # trailing comma
+        f"{{'schemas': ['{USER_URN}'], 'userName': '{user_name}'}}",  # single quotes
+        f'{{"schemas": ["{USER_URN}"] "userName": "{user_name}"}}',  # missing comma
+    ):
+        response = _send_raw(target, "POST", "/Users", text.encode())
+        body = expect_error(response, 400, what="400 for a body that is not JSON")
+        _scim_type_in(response, body, ("invalidSyntax",), "a body that does not parse")
+
+
+@check(
+    "err.truncated-json",
+    "RFC 7644 §3.12 (invalidSyntax)",
+    "a POST body cut off mid-document is answered 400 with a SCIM Error — never a 5xx, a "
+    "hang or a created resource",
+    mutating=True,
+)
+def test_truncated_json(target: Target) -> None:
+    text = json.dumps(target.user_body("truncated"))
+    for cut in (len(text) // 2, len(text) - 1):
+        response = _send_raw(target, "POST", "/Users", text[:cut].encode())
+        body = expect_error(response, 400, what=f"400 for a body cut at {cut} of {len(text)}")
+        _scim_type_in(response, body, ("invalidSyntax",), "a truncated body")
+
+
+@check(
+    "err.array-body",
+    "RFC 7644 §3.3; §3.12",
+    "a POST whose body is a JSON array instead of a resource object is answered 400",
+    mutating=True,
+)
+def test_array_body(target: Target) -> None:
+    response = target.post("/Users", [target.user_body("array")])
+    body = expect_error(response, 400, what="400 for a JSON array where a resource belongs")
+    _scim_type_in(response, body, ("invalidSyntax", "invalidValue"), "not a resource object")
+
+
+@check(
+    "err.empty-body",
+    "RFC 7644 §3.3; §3.12",
+    "a POST /Users with an empty body is answered 400 with a SCIM Error",
+    mutating=True,
+)
+def test_empty_body(target: Target) -> None:
+    response = _send_raw(target, "POST", "/Users", b"")
+    body = expect_error(response, 400, what="400 for an empty body")
+    _scim_type_in(response, body, ("invalidSyntax", "invalidValue"), "no resource at all")
+
+
+@check(
+    "err.wrong-type",
+    "RFC 7643 §2.3, §4.1.1; RFC 7644 §3.12",
+    "a value of the wrong JSON type (userName as an object, name as a string, active as a "
+    "word) is answered 400 invalidValue or invalidSyntax, not stored",
+    mutating=True,
+)
+def test_wrong_type(target: Target) -> None:
+    for key, value in (
+        ("userName", {"value": target.user_name("obj")}),
+        ("name", "Barbara Jensen"),
+        ("active", "maybe"),
+    ):
+        body = target.user_body("wrongtype", **{key: value})
+        response = target.post("/Users", body)
+        found = expect_error(
+            response, 400, what=f"400 for {key} = {json.dumps(value)} (RFC 7643 §2.3 types)"
+        )
+        _scim_type_in(
+            response, found, ("invalidValue", "invalidSyntax"), "a value of the wrong type"
+        )
+
+
+@check(
+    "err.oversize",
+    "RFC 7644 §3.12 (413); RFC 7643 §5 (bulk.maxPayloadSize)",
+    "a body larger than the advertised bulk.maxPayloadSize (or 2 MB) is refused with 413, not "
+    "a 5xx, a reset or a hang",
+    level="should",
+    mutating=True,
+)
+def test_oversize(target: Target) -> None:
+    """RFC 7644 advertises the payload limit only for Bulk; using it for every body is the
+    natural reading (the reference server does), so this is a recommendation."""
+    limit = target.capabilities.limits.get("bulk.maxPayloadSize") or DEFAULT_BODY_LIMIT
+    if limit > LARGEST_TESTED_LIMIT:
+        limit = LARGEST_TESTED_LIMIT
+    body = target.user_body("oversize", nickName="x" * (limit + 1024))
+    response = target.post("/Users", body)
+    expect_status(
+        response,
+        413,
+        what=f"413 Payload Too Large for a {limit + 1024}-byte body (limit {limit})",
+    )
+
+
+# --------------------------------------------------------------------------
+# endpoints and methods
+# --------------------------------------------------------------------------
+
+
+@check(
+    "err.unknown-endpoint",
+    "RFC 7644 §3.12 (404: endpoint does not exist)",
+    "a request to a path that is no SCIM endpoint is answered 404 with a SCIM Error",
+)
+def test_unknown_endpoint(target: Target) -> None:
+    for path in (f"/{target.unique('NoSuchEndpoint')}", "/Users/x/y/z"):
+        expect_error(target.get(path), 404, what=f"GET {path} → 404 (RFC 7644 §3.12)")
+
+
+@check(
+    "err.method",
+    "RFC 7644 §3.12 (501); RFC 7231 §6.5.5 (405 + Allow)",
+    "a method an endpoint does not support (DELETE /ResourceTypes) is answered 405 with an "
+    "Allow header, or 501, as a SCIM Error",
+    level="should",
+    mutating=True,
+)
+def test_method_not_allowed(target: Target) -> None:
+    """Which of 405 (HTTP) or 501 (RFC 7644 §3.12: "operation not supported") is a
+    choice; either way the client gets a SCIM Error it can read."""
+    response = target.delete("/ResourceTypes")
+    expect_error(response, (405, 501), what="405 or 501 for DELETE /ResourceTypes")
+    if response.status == 405:
+        allow = response.headers.get("allow", "")
+        ensure(
+            "GET" in allow.upper(),
+            "an Allow header listing GET on a 405 (RFC 7231 §6.5.5 MUST)",
+            f"Allow: {allow!r}" if allow else "no Allow header",
+            response,
+        )
+
+
+@check(
+    "err.sensitive",
+    "RFC 7644 §3.12 (sensitive); RFC 7643 §4.1.1 (password returned never)",
+    "a filter on 'password' never reveals who has that password: 403 sensitive, 400 "
+    "invalidFilter, or no match",
+    level="should",
+    needs=("filter", "Users"),
+    mutating=True,
+)
+def test_sensitive_filter(target: Target) -> None:
+    """A password is writeOnly and never returned; a filter on it must not become an
+    oracle for guessing it. The RFC leaves the form of the refusal open."""
+    secret = f"Pw-{target.unique('secret')}-9!"
+    user = target.create_user("sensitive", password=secret)
+    response = target.get("/Users", params={"filter": f'password eq "{secret}"'})
+    if response.status == 200:
+        body = expect_list(response)
+        ensure(
+            user["id"] not in ids_of(body),
+            "no user found by its password (403 sensitive, 400 invalidFilter or 0 results)",
+            f"the user created with that password was returned ({describe(response)})",
+            response,
+        )
+        return
+    if response.status == 403:
+        expect_error(response, 403, "sensitive", what="403 with scimType 'sensitive'")
+        return
+    if response.status == 400:
+        expect_error(response, 400, "invalidFilter", what="400 with scimType 'invalidFilter'")
+        return
+    fail(
+        "403 sensitive, 400 invalidFilter or a ListResponse without the user",
+        describe(response),
+        response,
+    )
