@@ -32,6 +32,8 @@ SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "s
 #: scimh-not-a-token"): it is no secret, so transcripts keep it and a replay
 #: reproduces the refusal instead of sending the real token.
 FAKE_CREDENTIAL = "scimh-not-a-token"
+#: Wrong credentials other tools send verbatim (Okta's SPEC test: "non-token").
+PUBLIC_CREDENTIALS = frozenset({"non-token"})
 #: How much of a body a transcript keeps; a report needs the start, not 50 MB.
 BODY_LIMIT = 64 * 1024
 
@@ -56,7 +58,8 @@ class Redactor:
         unless it is a deliberately fake credential (:data:`FAKE_CREDENTIAL`)."""
         if name.lower() not in SECRET_HEADERS:
             return self.text(value)
-        if FAKE_CREDENTIAL in value and not any(s and s in value for s in self.secrets):
+        genuine = any(s and s in value for s in self.secrets)
+        if not genuine and (FAKE_CREDENTIAL in value or value in PUBLIC_CREDENTIALS):
             return value
         scheme, _, credential = value.partition(" ")
         if credential and name.lower() in {"authorization", "proxy-authorization"}:

@@ -283,6 +283,7 @@ def test_scim_type_table(target: Target, case: Check) -> None:
     "RFC 7644 §3.12 (invalidSyntax)",
     "a POST body that is not valid JSON is answered 400 with a SCIM Error (scimType, if any, "
     "'invalidSyntax') — never a 5xx or an HTML page",
+    needs=("Users",),
     mutating=True,
 )
 def test_malformed_json(target: Target) -> None:
@@ -302,6 +303,7 @@ def test_malformed_json(target: Target) -> None:
     "RFC 7644 §3.12 (invalidSyntax)",
     "a POST body cut off mid-document is answered 400 with a SCIM Error — never a 5xx, a "
     "hang or a created resource",
+    needs=("Users",),
     mutating=True,
 )
 def test_truncated_json(target: Target) -> None:
@@ -316,6 +318,7 @@ def test_truncated_json(target: Target) -> None:
     "err.array-body",
     "RFC 7644 §3.3; §3.12",
     "a POST whose body is a JSON array instead of a resource object is answered 400",
+    needs=("Users",),
     mutating=True,
 )
 def test_array_body(target: Target) -> None:
@@ -328,6 +331,7 @@ def test_array_body(target: Target) -> None:
     "err.empty-body",
     "RFC 7644 §3.3; §3.12",
     "a POST /Users with an empty body is answered 400 with a SCIM Error",
+    needs=("Users",),
     mutating=True,
 )
 def test_empty_body(target: Target) -> None:
@@ -341,6 +345,7 @@ def test_empty_body(target: Target) -> None:
     "RFC 7643 §2.3, §4.1.1; RFC 7644 §3.12",
     "a value of the wrong JSON type (userName as an object, name as a string, active as a "
     "word) is answered 400 invalidValue or invalidSyntax, not stored",
+    needs=("Users",),
     mutating=True,
 )
 def test_wrong_type(target: Target) -> None:
@@ -365,6 +370,7 @@ def test_wrong_type(target: Target) -> None:
     "a body larger than the advertised bulk.maxPayloadSize (or 2 MB) is refused with 413, not "
     "a 5xx, a reset or a hang",
     level="should",
+    needs=("Users",),
     mutating=True,
 )
 def test_oversize(target: Target) -> None:
