@@ -136,12 +136,17 @@ def preflight(client: ScimClient, options: RunOptions) -> str | None:
 
 
 def pytest_arguments(options: RunOptions, prefix: str) -> list[str]:
+    """pytest's command line for a run: this package only, no ini file of the
+    caller's project, no cache, no terminal output (the runner reports), and
+    ``--assert=plain`` — checks never use bare ``assert`` (they raise
+    CheckFailed), and rewriting every module of the distribution cost more
+    than a second per run."""
     here = str(SUITE_DIR)
     args = [
         here,
         "-c", os.devnull, "--rootdir", here, "--confcutdir", here,
         "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:randomly",
-        "-p", "no:xdist",
+        "-p", "no:xdist", "--assert=plain",
         "--scim-profile", options.profile,
         "--scim-timeout", str(options.timeout),
         "--scim-prefix", prefix,

@@ -29,6 +29,7 @@ from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from harness.client import ScimClient, ScimResponse
+from harness.conformance.bodies import bulk_body
 from harness.conformance.capabilities import Capabilities
 from harness.conformance.expect import CheckFailed, expect_resource
 from harness.scim.schema import GROUP_URN, PATCH_OP_URN, USER_URN
@@ -100,8 +101,12 @@ class Target:
         profile: str = "rfc",
         prefix: str = "scimh-",
         read_only: bool = False,
+        batch_cleanup: bool = True,
     ) -> None:
         self.client = client
+        #: Defer removal to the end of the run (one Bulk request where the target
+        #: claims Bulk) instead of after each check.
+        self.batch_cleanup = batch_cleanup
         self.capabilities = capabilities
         self.profile = profile
         self.prefix = prefix
@@ -316,12 +321,17 @@ class Target:
 
     @contextmanager
     def scope(self) -> Iterator[None]:
-        """Resources created inside are removed when it closes (one check's lifetime)."""
+        """One check's lifetime: what it creates is removed when it closes — at once,
+        or, with ``batch_cleanup``, with everything else at the end of the run."""
         self._scopes.append(_Scope())
         try:
             yield
         finally:
-            self._clean(self._scopes.pop())
+            closed = self._scopes.pop()
+            if self.batch_cleanup:
+                self._scopes[0].created.update(closed.created)
+            else:
+                self._clean(closed)
 
     def cleanup(self) -> None:
         """Remove everything still recorded (end of run, also after Ctrl-C)."""
@@ -371,9 +381,45 @@ class Target:
         # Groups first: deleting a user that is still a member is a needless
         # extra rule for the target to get right during cleanup.
         items = sorted(scope.created.items(), key=lambda kv: kv[0][0] != "Groups")
+        if self.batch_cleanup and len(items) > 1 and self.capabilities.has("bulk"):
+            items = self._bulk_remove(items)
         for (endpoint, resource_id), name in items:
             self._remove(endpoint, resource_id, name)
         scope.created.clear()
+
+    def _bulk_remove(
+        self, items: list[tuple[tuple[str, str], str]]
+    ) -> list[tuple[tuple[str, str], str]]:
+        """DELETE through /Bulk (RFC 7644 §3.7) in chunks; returns what it did not remove.
+
+        One request instead of hundreds at the end of a run. Only operations
+        the BulkResponse reports as 2xx/404 count as removed; anything else —
+        and everything, if the Bulk answer is unusable — falls back to a
+        DELETE of its own, and the prefix sweep afterwards catches the rest.
+        """
+        limit = min(self.capabilities.limits.get("bulk.maxOperations", 100), 100)
+        remaining: list[tuple[tuple[str, str], str]] = []
+        for start in range(0, len(items), max(limit, 1)):
+            chunk = items[start : start + max(limit, 1)]
+            body = bulk_body(
+                *({"method": "DELETE", "path": f"/{ep}/{rid}"} for (ep, rid), _ in chunk)
+            )
+            answer = self.client.post("/Bulk", body)
+            done: set[str] = set()
+            if answer.status == 200 and isinstance(answer.body, Mapping):
+                for result in answer.body.get("Operations") or []:
+                    if not isinstance(result, Mapping):
+                        continue
+                    status = str(result.get("status", ""))
+                    location = self.relative(str(result.get("location") or ""))
+                    if status.startswith("2") or status == "404":
+                        done.add(location)
+            for (endpoint, resource_id), name in chunk:
+                if f"/{endpoint}/{resource_id}" in done:
+                    self.removed += 1
+                else:
+                    remaining.append(((endpoint, resource_id), name))
+        return remaining
 
     def _remove(self, endpoint: str, resource_id: str, name: str, verify: bool = False) -> None:
         path = f"/{endpoint}/{resource_id}"

@@ -56,7 +56,7 @@ def test_read_only_run_refuses_every_write(app) -> None:
 
 
 def test_a_check_scope_removes_what_it_created(app) -> None:
-    target = make_target(app)
+    target = make_target(app, batch_cleanup=False)
     with target.scope():
         user = target.create_user("scoped")
         target.post("/Bulk", bulk_body(
@@ -97,6 +97,23 @@ def test_users_are_deactivated_where_delete_is_refused(app) -> None:
     assert group["id"] in {item.id for item in target.leftovers}
 
 
+def test_batched_cleanup_waits_for_the_end_and_uses_one_bulk_request(app) -> None:
+    client = ScimClient.in_process(app, TOKEN)
+    spc = client.get("/ServiceProviderConfig").body
+    target = Target(client, Capabilities.from_spc(spc), prefix="scimh-batch-")
+    ids = []
+    for label in ("a", "b", "c"):
+        with target.scope():
+            ids.append(target.create_user(label)["id"])
+    assert all(target.get(f"/Users/{i}").status == 200 for i in ids)
+    before = len(client.exchanges)
+    target.cleanup()
+    sent = [(e.method, e.url.rsplit("/", 1)[-1]) for e in client.exchanges[before:]]
+    assert ("POST", "Bulk") in sent and not any(method == "DELETE" for method, _ in sent)
+    assert target.removed == 3 and target.leftovers == []
+    assert all(target.get(f"/Users/{i}").status == 404 for i in ids)
+
+
 def test_a_delete_that_deletes_nothing_is_reported_as_a_leftover(app) -> None:
     async def fake_delete(scope, receive, send):
         if scope["type"] == "http" and scope["method"] == "DELETE":
@@ -126,7 +143,7 @@ def test_a_create_answered_without_a_body_is_tracked_by_its_location(app) -> Non
 
         await app(scope, receive, strip)
 
-    target = make_target(bodyless)
+    target = make_target(bodyless, batch_cleanup=False)
     with target.scope():
         response = target.post("/Users", target.user_body("nobody"))
         assert response.status == 201 and response.body is None
