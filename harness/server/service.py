@@ -40,7 +40,7 @@ from harness.server.membership import (
     resolve_members,
     same_members,
 )
-from harness.server.pushdown import indexed_equalities
+from harness.server.pushdown import indexed_probes
 from harness.server.records import (
     check_unique,
     hash_password,
@@ -150,8 +150,8 @@ class ResourceService:
         then evaluated on each candidate, so the answer never depends on the
         push-down.
         """
-        equalities = indexed_equalities(expr, resource_type) if expr is not None else []
-        rows = reader.scan(resource_type.name, equalities if self.store.pushdown else ())
+        probes = indexed_probes(expr, resource_type) if expr is not None else []
+        rows = reader.scan(resource_type.name, probes if self.store.pushdown else ())
         needed = loading_for_query(resource_type, query.filter, query.sort_by)
         candidates = self._assemble(reader, rows, resource_type, base_url, needed)
         if expr is not None:

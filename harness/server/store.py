@@ -42,6 +42,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from harness.server.pushdown import prefix_successor
+
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS resources (
     seq           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -180,18 +182,24 @@ class Reader:
         return [_row(row) for row in rows]
 
     def scan(
-        self, resource_type: str, equalities: Sequence[tuple[str, str]] = ()
+        self, resource_type: str, probes: Sequence[tuple[str, str, str]] = ()
     ) -> list[StoredResource]:
-        """Resources of one type whose indexed columns equal the given values.
+        """Resources of one type whose indexed columns pass the given probes.
 
-        ``equalities`` pairs are (key of :data:`INDEXED_COLUMNS`, folded value);
-        none means every resource of the type. Insertion order.
+        ``probes`` are (key of :data:`INDEXED_COLUMNS`, ``"="`` or ``"prefix"``,
+        folded value) from :func:`harness.server.pushdown.indexed_probes`; none
+        means every resource of the type. Insertion order.
         """
         where = ["type = ?"]
         params: list[Any] = [resource_type]
-        for key, value in equalities:
-            where.append(f"{INDEXED_COLUMNS[key]} = ?")
-            params.append(value)
+        for key, op, value in probes:
+            column = INDEXED_COLUMNS[key]
+            if op == "=":
+                where.append(f"{column} = ?")
+                params.append(value)
+            else:
+                where.append(f"{column} >= ? AND {column} < ?")
+                params += [value, prefix_successor(value)]
         rows = self._db.execute(
             f"SELECT {_ROW_COLUMNS} FROM resources WHERE {' AND '.join(where)} ORDER BY seq",
             params,

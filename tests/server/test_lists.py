@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from harness.scim.filters import parse_filter
 from harness.scim.schema import GROUP, LIST_RESPONSE_URN, SEARCH_REQUEST_URN, USER
 from harness.server.config import ServerConfig
-from harness.server.pushdown import indexed_equalities
+from harness.server.pushdown import indexed_equalities, indexed_probes, prefix_successor
 from harness.server.store import Reader
 from harness.server.testing import InProcessScimServer
 from tests.server.helpers import assert_error, create_group, create_user
@@ -273,6 +273,9 @@ PUSHDOWN_FILTERS = [
     'emails[value eq "eve@x.com"]',
     'userName ne "alice"',
     'userName eq "alice" and userName eq "bob"',
+    'userName sw "AL"',
+    'userName sw "a" and externalId sw "E-"',
+    'displayName sw "m" or userName sw "b"',
 ]
 
 
@@ -329,6 +332,24 @@ def test_which_conjuncts_are_pushed_down(
     assert indexed_equalities(parse_filter(filter_text), resource_type) == expected
 
 
+@pytest.mark.parametrize(
+    ("filter_text", "expected"),
+    [
+        ('userName sw "BJ"', [("user_name", "prefix", "bj")]),
+        ('externalId sw "Ab"', [("external_id", "prefix", "Ab")]),
+        ('userName sw ""', []),
+        ('userName sw "a" and userName eq "ab"', [("user_name", "prefix", "a"),
+                                                 ("user_name", "=", "ab")]),
+        ('userName sw "a" or userName sw "b"', []),
+        ('userName co "a"', []),
+    ],
+)  # fmt: skip
+def test_prefix_filters_become_range_probes(filter_text: str, expected: list[Any]) -> None:
+    assert indexed_probes(parse_filter(filter_text), USER) == expected
+    assert prefix_successor("ab") == "ac"
+    assert all("ab" + tail < prefix_successor("ab") for tail in ("", "z", "\U0010ffff" * 3))
+
+
 def test_an_indexed_lookup_reads_only_the_match(
     scim_server: InProcessScimServer,
     api: httpx.Client,
@@ -350,6 +371,9 @@ def test_an_indexed_lookup_reads_only_the_match(
     scim_server.app.state.store.pushdown = False
     api.get("/Users", params={"filter": 'userName eq "carol"'})
     assert seen == [1, 5]
+    scim_server.app.state.store.pushdown = True
+    api.get("/Users", params={"filter": 'userName sw "CA"'})
+    assert seen == [1, 5, 1]
 
 
 # Filters built from the attributes push-down cares about, with values that hit

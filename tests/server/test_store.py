@@ -82,8 +82,11 @@ def test_scan_with_equalities_and_find_id(store: Store) -> None:
     add_user(store, "u2", "bob")
     with store.read() as reader:
         assert [r.id for r in reader.scan("User")] == ["u1", "u2"]
-        assert [r.id for r in reader.scan("User", [("user_name", "bob")])] == ["u2"]
-        assert reader.scan("User", [("user_name", "bob"), ("id", "u1")]) == []
+        assert [r.id for r in reader.scan("User", [("user_name", "=", "bob")])] == ["u2"]
+        assert reader.scan("User", [("user_name", "=", "bob"), ("id", "=", "u1")]) == []
+        assert [r.id for r in reader.scan("User", [("user_name", "prefix", "b")])] == ["u2"]
+        assert [r.id for r in reader.scan("User", [("user_name", "prefix", "bo")])] == ["u2"]
+        assert reader.scan("User", [("user_name", "prefix", "bob2")]) == []
         assert reader.find_id("User", "user_name", "alice") == "u1"
         assert reader.find_id("User", "user_name", "alice", exclude_id="u1") is None
         assert [r.id for r in reader.page("User", 1, 5)] == ["u2"]
