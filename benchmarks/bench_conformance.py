@@ -45,10 +45,11 @@ def time_command(argv: list[str], env: dict[str, str]) -> tuple[float, subproces
     return time.perf_counter() - start, done
 
 
-def ours(url: str, report: Path) -> tuple[float, int, int, int]:
+def ours(url: str, report: Path, workers: int) -> tuple[float, int, int, int]:
     """Wall seconds, checks that ran, checks passed, exit code."""
     env = {**os.environ, "SCIM_TOKEN": TOKEN}
     argv = [sys.executable, "-m", "harness.cli", "run", url, "--report-json", str(report)]
+    argv += ["--workers", str(workers)]
     seconds, done = time_command(argv, env)
     counts = json.loads(report.read_text())["counts"]
     ran = counts["passed"] + counts["failed"] + counts["warning"]
@@ -68,6 +69,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--peer-cmd", default="scim2", help="the scim2-cli executable")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=1, help="scim-harness run --workers")
     parser.add_argument("--out", default="bench-results/conformance.json")
     args = parser.parse_args()
 
@@ -81,7 +83,7 @@ def main() -> int:
     with running(server, port) as url, tempfile.TemporaryDirectory() as tmp:
         for round_number in range(args.rounds):
             report = Path(tmp) / f"r{round_number}.json"
-            rows["scim-harness run"].append(ours(url, report))
+            rows["scim-harness run"].append(ours(url, report, args.workers))
             rows["scim2-tester CLI"].append(peer(args.peer_cmd, url))
             print(f"round {round_number + 1}: ours {rows['scim-harness run'][-1]}, "
                   f"peer {rows['scim2-tester CLI'][-1]}", file=sys.stderr)  # fmt: skip
@@ -92,6 +94,7 @@ def main() -> int:
     peer_results, peer_checkers = rows["scim2-tester CLI"][-1][1:3]
     summary = {
         "rounds": args.rounds,
+        "workers": args.workers,
         "ours": {"median_s": round(ours_wall, 2), "checks_run": ours_checks,
                  "walls": [round(r[0], 2) for r in rows["scim-harness run"]]},
         "peer": {"median_s": round(peer_wall, 2), "result_lines": peer_results,

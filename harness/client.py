@@ -95,6 +95,21 @@ class Exchange:
             parts += ["--data-binary", shlex.quote(self.request_body)]
         return " ".join(parts)
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Exchange:
+        """The inverse of :meth:`to_json` (results sent back by a parallel worker)."""
+        return cls(
+            method=data["method"],
+            url=data["url"],
+            request_headers=dict(data["request"]["headers"]),
+            request_body=data["request"]["body"],
+            status=data["response"]["status"],
+            response_headers=dict(data["response"]["headers"]),
+            response_body=data["response"]["body"],
+            elapsed_ms=float(data["elapsed_ms"]),
+            error=data.get("error"),
+        )
+
     def to_json(self) -> dict[str, Any]:
         return {
             "method": self.method,

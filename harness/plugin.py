@@ -124,6 +124,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def scim_settings(pytestconfig: pytest.Config) -> ScimSettings:
     """The ``scim`` options; the prefix is random per run unless given (safe on a tenant)."""
     prefix = pytestconfig.getoption("scim_prefix") or f"scimh-{secrets.token_hex(3)}-"
+    worker = getattr(pytestconfig, "workerinput", None)
+    if worker is not None:  # pytest-xdist: names must not collide across workers
+        prefix += f"{worker['workerid']}-"
     return ScimSettings(
         url=pytestconfig.getoption("scim_url"),
         token_env=pytestconfig.getoption("scim_token_env"),

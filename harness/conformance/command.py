@@ -66,6 +66,10 @@ def add_run(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "--prefix", default=None, help="prefix of the resources the run creates (random)"
     )
     parser.add_argument(
+        "--workers", type=int, default=1, metavar="N",
+        help="run checks in N parallel processes (for slow, remote targets)",
+    )  # fmt: skip
+    parser.add_argument(
         "--list", action="store_true", help="list the check ids with their levels and exit"
     )
     parser.set_defaults(handler=run_run)
@@ -102,8 +106,8 @@ def list_checks(profile: str) -> int:
 def run_run(args: argparse.Namespace) -> int:
     if args.list:
         return list_checks(args.profile)
-    if args.timeout <= 0:
-        print("scim-harness run: --timeout must be positive", file=sys.stderr)
+    if args.timeout <= 0 or args.workers < 1:
+        print("scim-harness run: --timeout and --workers must be positive", file=sys.stderr)
         return EXIT_USAGE
     interactive = sys.stderr.isatty()
     options = RunOptions(
@@ -117,6 +121,7 @@ def run_run(args: argparse.Namespace) -> int:
         prefix=args.prefix,
         baseline=args.baseline,
         progress=ProgressPrinter(sys.stderr, interactive),
+        workers=args.workers,
     )
     start = time.perf_counter()
     try:

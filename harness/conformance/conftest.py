@@ -33,6 +33,10 @@ from harness.conformance.target import Target
 from harness.plugin import READ_ONLY_REASON
 
 RESULT_KEY = pytest.StashKey[CheckResult]()
+#: Under pytest-xdist, a worker sends each verdict to the controller in the
+#: report's user_properties under this name, and its target's cleanup summary
+#: in ``workeroutput`` under the same name.
+WORKER_PROPERTY = "scim_harness_result"
 START_KEY = pytest.StashKey[int]()
 TARGET_KEY = pytest.StashKey[Target]()
 
@@ -88,6 +92,18 @@ def target(
         yield found
     finally:
         found.cleanup()
+        workeroutput = getattr(pytestconfig, "workeroutput", None)
+        if workeroutput is not None:
+            workeroutput[WORKER_PROPERTY] = target_summary(found)
+
+
+def target_summary(found: Target) -> dict[str, Any]:
+    """What the run report needs from a target once the run is over."""
+    return {
+        "capabilities": found.capabilities.to_json(),
+        "leftovers": [leftover.to_json() for leftover in found.leftovers],
+        "removed": found.removed,
+    }
 
 
 def skip_reason(spec: Check, target: Target) -> str | None:
@@ -159,6 +175,8 @@ def pytest_runtest_makereport(
             report.outcome = "skipped"
             report.wasxfail = f"recommended ({level}), not required: {result.message}"
     item.stash[RESULT_KEY] = result
+    if hasattr(item.config, "workerinput"):
+        report.user_properties.append((WORKER_PROPERTY, result.to_json()))
 
 
 def _skip_reason(report: pytest.TestReport) -> str:

@@ -55,6 +55,22 @@ class CheckResult:
     exchanges: list[Exchange] = field(default_factory=list)
     baselined: bool = False
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CheckResult:
+        """The inverse of :meth:`to_json` (a parallel worker's verdict)."""
+        return cls(
+            id=data["id"],
+            title=data["title"],
+            rule=data["rule"],
+            area=data["area"],
+            level=data["level"],
+            verdict=data["verdict"],
+            message=data["message"],
+            duration_ms=float(data["duration_ms"]),
+            exchanges=[Exchange.from_json(item) for item in data["exchanges"]],
+            baselined=bool(data["baselined"]),
+        )
+
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +28,7 @@ from typing import Any
 import pytest
 
 from harness.client import ScimClient
-from harness.conformance.registry import PROFILES
+from harness.conformance.registry import CHECKS, PROFILES
 from harness.conformance.results import (
     BaselineError,
     CheckResult,
@@ -41,6 +42,7 @@ EXIT_FAILURES = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 SUITE_DIR = Path(__file__).parent
+AUTOLOAD_SWITCH = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
 
 Progress = Callable[[CheckResult, int, int], None]
 
@@ -63,6 +65,10 @@ class RunOptions:
     prefix: str | None = None
     baseline: str | None = None
     progress: Progress | None = None
+    #: Parallel worker processes (pytest-xdist, one module per worker at a
+    #: time); a URL target only. Worth it against a remote endpoint, where
+    #: each request waits on the network.
+    workers: int = 1
     #: Extra pytest arguments (e.g. ``-x``); not part of the CLI.
     pytest_args: list[str] = field(default_factory=list)
 
@@ -76,7 +82,12 @@ class RunOptions:
 
 
 class Collector:
-    """pytest plugin: hands the target over and gathers each check's result."""
+    """pytest plugin: hands the target over and gathers each check's result.
+
+    In-process the verdict is read from the item's stash; with xdist workers
+    it arrives in each report's ``user_properties`` and the cleanup summary in
+    each worker's ``workeroutput`` (see the conformance conftest).
+    """
 
     def __init__(self, override: TargetOverride, progress: Progress | None) -> None:
         self.override = override
@@ -84,6 +95,34 @@ class Collector:
         self.results: list[CheckResult] = []
         self.total = 0
         self.target: Any = None
+        #: Summaries of the workers' targets (capabilities, leftovers, removed).
+        self.summaries: list[dict[str, Any]] = []
+        self._pending: dict[str, dict[str, Any]] = {}
+
+    def _add(self, result: CheckResult) -> None:
+        self.results.append(result)
+        if self.progress is not None:
+            self.progress(result, len(self.results), self.total)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        from harness.conformance.conftest import WORKER_PROPERTY
+
+        for name, value in report.user_properties:
+            if name == WORKER_PROPERTY and isinstance(value, dict):
+                self._pending[report.nodeid] = value
+
+    def pytest_runtest_logfinish(self, nodeid: str) -> None:
+        data = self._pending.pop(nodeid, None)
+        if data is not None:
+            self._add(CheckResult.from_json(data))
+
+    @pytest.hookimpl(optionalhook=True)  # an xdist hook: known only with workers
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
+        from harness.conformance.conftest import WORKER_PROPERTY
+
+        summary = getattr(node, "workeroutput", {}).get(WORKER_PROPERTY)
+        if summary is not None:
+            self.summaries.append(summary)
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash[TARGET_OVERRIDE] = self.override
@@ -99,15 +138,14 @@ class Collector:
 
         yield
         result = item.stash.get(RESULT_KEY, None)
-        if result is None:
-            return
-        self.results.append(result)
-        if self.progress is not None:
-            self.progress(result, len(self.results), self.total)
+        if result is not None:
+            self._add(result)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         from harness.conformance.conftest import TARGET_KEY
 
+        # Read after pytest.main returns: the target's cleanup (a fixture
+        # teardown) may still run after this hook.
         self.target = session.config.stash.get(TARGET_KEY, None)
 
 
@@ -145,13 +183,18 @@ def pytest_arguments(options: RunOptions, prefix: str) -> list[str]:
     args = [
         here,
         "-c", os.devnull, "--rootdir", here, "--confcutdir", here,
-        "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:randomly",
-        "-p", "no:xdist", "--assert=plain",
+        "-p", "no:cacheprovider", "-p", "no:terminal",
+        "-p", "harness.plugin", "--assert=plain",
         "--scim-profile", options.profile,
         "--scim-timeout", str(options.timeout),
         "--scim-prefix", prefix,
         "--scim-token-env", options.token_env,
     ]  # fmt: skip
+    if options.workers > 1:
+        # Workers get no stash: they reach the target by URL and read the
+        # token from the environment variable, like a plain pytest run.
+        args += ["-p", "xdist.plugin", "-n", str(options.workers), "--dist", "loadfile"]
+        args += ["--scim-url", str(options.url)]
     if options.read_only:
         args.append("--scim-read-only")
     if options.select:
@@ -188,14 +231,27 @@ def run_suite(options: RunOptions) -> RunResult:
     if problem:
         return _stop(result, problem, EXIT_USAGE)
 
+    if options.workers > 1 and not options.url:
+        raise ValueError("parallel workers need a URL target")
     collector = Collector(override, options.progress)
-    code = pytest.main(pytest_arguments(options, prefix), plugins=[collector])
-    result.checks = collector.results
+    with (
+        _no_plugin_autoload(),
+        _token_in(options.token_env, token if options.workers > 1 else None),
+    ):
+        code = pytest.main(pytest_arguments(options, prefix), plugins=[collector])
+    order = {check_id: index for index, check_id in enumerate(CHECKS)}
+    result.checks = sorted(collector.results, key=lambda r: order.get(r.id, len(order)))
     result.finished_at = now()
     if collector.target is not None:
-        result.capabilities = collector.target.capabilities.to_json()
-        result.leftovers = [leftover.to_json() for leftover in collector.target.leftovers]
-        result.removed = collector.target.removed
+        from harness.conformance.conftest import target_summary
+
+        collector.summaries.append(target_summary(collector.target))
+    for summary in collector.summaries:
+        result.capabilities = result.capabilities or summary["capabilities"]
+        result.leftovers += summary["leftovers"]
+        result.removed += summary["removed"]
+    if options.workers > 1 and not options.read_only:
+        result.removed += _sweep(override, options, prefix)
     if options.baseline:
         result.apply_baseline(options.baseline, known)
     if code == pytest.ExitCode.INTERRUPTED:
@@ -208,6 +264,51 @@ def run_suite(options: RunOptions) -> RunResult:
     else:
         result.exit_code = EXIT_FAILURES if result.blocking() else EXIT_OK
     return result
+
+
+def _sweep(override: TargetOverride, options: RunOptions, prefix: str) -> int:
+    """Remove what the workers created and did not remove (a worker killed by
+    Ctrl-C stops without its own cleanup); the run prefix covers every worker's."""
+    from harness.conformance.capabilities import Capabilities
+    from harness.conformance.target import Target
+
+    with _client(override, options) as client:
+        sweeper = Target(client, Capabilities.from_spc(None), prefix=prefix)
+        sweeper.sweep()
+        return sweeper.removed
+
+
+@contextmanager
+def _token_in(variable: str, token: str | None) -> Iterator[None]:
+    """Hand a token this process holds to worker processes through their environment
+    (never through argv, which other users of the machine can read)."""
+    saved = os.environ.get(variable)
+    if token is not None:
+        os.environ[variable] = token
+    try:
+        yield
+    finally:
+        if token is not None:
+            if saved is None:
+                os.environ.pop(variable, None)
+            else:
+                os.environ[variable] = saved
+
+
+@contextmanager
+def _no_plugin_autoload() -> Iterator[None]:
+    """Load only this harness's plugin: whatever else is installed (hypothesis,
+    pytest-benchmark, a vendor's own plugins) has no business in the gate and
+    costs start-up time. pytest reads the switch from the environment."""
+    saved = os.environ.get(AUTOLOAD_SWITCH)
+    os.environ[AUTOLOAD_SWITCH] = "1"
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(AUTOLOAD_SWITCH, None)
+        else:
+            os.environ[AUTOLOAD_SWITCH] = saved
 
 
 def _client(override: TargetOverride, options: RunOptions) -> ScimClient:

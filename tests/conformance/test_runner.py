@@ -282,3 +282,23 @@ def test_junit_has_one_testcase_per_check_and_agrees_with_the_counts(tmp_path: P
     assert len({case.get("name") for case in cases}) == len(cases)
     skipped = tree.getroot().findall(".//testcase/skipped")
     assert len(skipped) == result.counts()["skipped"]
+
+
+def test_parallel_workers_give_the_same_verdicts_and_clean_up() -> None:
+    """``--workers 2``: checks spread over two processes (pytest-xdist), one report."""
+    from harness.client import ScimClient
+
+    with LiveServer(reference()) as live:
+        select = ["users.*", "filter.*", "groups.*"]
+        one = run_suite(RunOptions(url=live.url, token=TOKEN, select=select))
+        two = run_suite(RunOptions(url=live.url, token=TOKEN, select=select, workers=2))
+        with ScimClient(live.url, TOKEN) as client:
+            left = client.get("/Users", params={"filter": f'userName sw "{two.prefix}"'})
+    assert one.exit_code == 0, one.problem or summary(one, 0)
+    assert two.exit_code == 0, two.problem or summary(two, 0)
+    assert [c.id for c in two.checks] == [c.id for c in one.checks]
+    assert [c.verdict for c in two.checks] == [c.verdict for c in one.checks]
+    assert sum(len(c.exchanges) for c in two.checks) > len(two.checks)
+    assert two.removed >= one.removed > 0 and two.leftovers == []
+    assert left.body["totalResults"] == 0
+    validate(two.to_json())
