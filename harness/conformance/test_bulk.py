@@ -37,13 +37,12 @@ from harness.conformance.expect import (
     ensure,
     expect_error,
     expect_json,
-    expect_list,
     expect_resource,
     expect_status,
     fail,
-    resources_of,
 )
 from harness.conformance.registry import check
+from harness.conformance.support import find_users_named, usable
 from harness.conformance.target import Target
 from harness.scim.errors import ERROR_URN
 from harness.scim.schema import BULK_RESPONSE_URN, GROUP_URN
@@ -144,15 +143,6 @@ def _error_detail(result: Mapping[str, Any]) -> str:
     if isinstance(answer, Mapping) and answer.get("detail"):
         return f" ({str(answer['detail'])[:200]})"
     return ""
-
-
-def _filter_usable(target: Target) -> bool:
-    return target.capabilities.missing_reason("filter", target.profile) is None
-
-
-def _users_named(target: Target, user_name: str) -> tuple[ScimResponse, list[JsonDict]]:
-    response = target.get("/Users", params={"filter": f'userName eq "{user_name}"'})
-    return response, resources_of(expect_list(response, what="a look-up by userName"))
 
 
 # --------------------------------------------------------------------------
@@ -406,8 +396,8 @@ def test_fail_on_errors(target: Target) -> None:
             f"HTTP {response.status}" if response.status else str(response.error),
             response,
         )
-    if _filter_usable(target):
-        lookup, found = _users_named(target, user["userName"])
+    if usable(target, "filter"):
+        lookup, found = find_users_named(target, user["userName"], "a look-up by userName")
         ensure(
             not found,
             f"no user {user['userName']!r}: the POST after the error was not performed",

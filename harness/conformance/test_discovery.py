@@ -29,6 +29,7 @@ import pytest
 
 from harness.client import ScimResponse
 from harness.conformance.bodies import bulk_body, operation, patch_body
+from harness.conformance.discovery import endpoint_name
 from harness.conformance.expect import (
     describe,
     ensure,
@@ -42,6 +43,7 @@ from harness.conformance.expect import (
     resources_of,
 )
 from harness.conformance.registry import Check, case, check, check_table
+from harness.conformance.support import Levels
 from harness.conformance.target import Target
 from harness.scim.schema import (
     BULK_RESPONSE_URN,
@@ -74,7 +76,7 @@ LIST_CHARACTERISTICS = ("canonicalValues", "referenceTypes", "subAttributes")
 COMMON_ATTRIBUTES = frozenset({"schemas", "id", "externalid", "meta"})
 #: RFC 7643 §2.3.5: xsd:dateTime as SCIM uses it.
 DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
-ENTRA_MUST: dict[str, Any] = {"rfc": "should", "okta": "should", "entra": "must"}
+ENTRA_MUST: Levels = {"rfc": "should", "okta": "should", "entra": "must"}
 
 
 # --------------------------------------------------------------------------
@@ -107,11 +109,6 @@ def _listing(target: Target, path: str) -> list[dict[str, Any]]:
     return target.shared(f"disc.listing:{path}", build)
 
 
-def _endpoint_name(resource_type: Mapping[str, Any]) -> str:
-    """``/Users`` (or an absolute URL ending in it) → ``Users``."""
-    return str(resource_type.get("endpoint", "")).rstrip("/").split("/")[-1]
-
-
 def _schema_by_id(target: Target) -> dict[str, dict[str, Any]]:
     """The target's schemas by lower-cased URN (URNs compare case-insensitively, RFC 8141)."""
     return {str(item.get("id", "")).lower(): item for item in _listing(target, "/Schemas")}
@@ -119,7 +116,7 @@ def _schema_by_id(target: Target) -> dict[str, dict[str, Any]]:
 
 def _extension_urns(target: Target, endpoint: str) -> list[str]:
     for resource_type in _listing(target, "/ResourceTypes"):
-        if _endpoint_name(resource_type) == endpoint:
+        if endpoint_name(resource_type) == endpoint:
             return [
                 str(ext.get("schema"))
                 for ext in resource_type.get("schemaExtensions") or []
@@ -528,7 +525,7 @@ def test_rt_list(target: Target) -> None:
                 f"{key} = {item.get(key)!r}",
                 response,
             )
-        endpoint = _endpoint_name(item)
+        endpoint = endpoint_name(item)
         if endpoint in expected_schema:
             ensure(
                 str(item["schema"]).lower() == expected_schema[endpoint].lower(),

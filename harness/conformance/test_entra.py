@@ -55,15 +55,20 @@ from harness.conformance.expect import (
     resources_of,
 )
 from harness.conformance.registry import check
+from harness.conformance.support import (
+    ENTRA_ONLY,
+    MICROSOFT_GROUP_URN,
+    Levels,
+    enterprise_part,
+    expect_patch_success,
+    manager_value,
+)
 from harness.conformance.target import Target
 from harness.scim.schema import ENTERPRISE_USER_URN, GROUP_URN, USER_URN
 
-ENTRA: dict[str, Any] = {"rfc": "should", "okta": "skip", "entra": "must"}
-QUIRK: dict[str, Any] = {"rfc": "skip", "okta": "skip", "entra": "must"}
+ENTRA: Levels = {"rfc": "should", "okta": "skip", "entra": "must"}
 T = "Entra [T]"
 K = "Entra [K]"
-ADSCIM_GROUP = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
-SUCCESS = "PATCH success (RFC 7644 §3.5.2: 200 with the resource, or 204)"
 USERS_PATCH = ("patch",)
 GROUPS_PATCH = ("Groups", "patch")
 
@@ -149,12 +154,7 @@ def _state(target: Target, path: str, what: str = "GET after the PATCH") -> dict
 def _value(resource: dict[str, Any], key: str) -> Any:
     """A dotted attribute (``name.givenName``); a URN-prefixed key reads the extension."""
     if key.startswith(ENTERPRISE_USER_URN + ":"):
-        extension = resource.get(ENTERPRISE_USER_URN)
-        return (
-            extension.get(key[len(ENTERPRISE_USER_URN) + 1 :])
-            if isinstance(extension, dict)
-            else None
-        )
+        return enterprise_part(resource).get(key[len(ENTERPRISE_USER_URN) + 1 :])
     node: Any = resource
     for part in key.split("."):
         node = node.get(part) if isinstance(node, dict) else None
@@ -196,7 +196,7 @@ def _member_ids(group: dict[str, Any]) -> set[str]:
 def _entra_group_body(target: Target) -> dict[str, Any]:
     """[T] "Create Group": core + ADSCIM URN, externalId, displayName, no members."""
     return {
-        "schemas": [GROUP_URN, ADSCIM_GROUP],
+        "schemas": [GROUP_URN, MICROSOFT_GROUP_URN],
         "externalId": str(uuid.uuid4()),
         "displayName": target.unique("entra-group"),
         "meta": {"resourceType": "Group"},
@@ -225,7 +225,7 @@ def _expect_members(
 
 def _disabled_everywhere(target: Target, body: dict[str, Any], response: ScimResponse) -> None:
     """The Validator's judgement after a disable: GET and filter both show active false."""
-    expect_status(response, 200, 204, what=SUCCESS)
+    expect_patch_success(response)
     path = f"/Users/{body['id']}"
     got = target.get(path)
     user = expect_resource(
@@ -370,7 +370,7 @@ def test_filter_external_id(target: Target) -> None:
     "entra.validator.update-username",
     f"{T} 'Update User [Single-valued properties]'; RFC 7644 §3.5.2.3, §3.4.2.2",
     "PATCH Replace userName changes it: the new userName finds the user, the old one nothing",
-    **QUIRK,
+    **ENTRA_ONLY,
     needs=("filter", "patch"),
     mutating=True,
 )
@@ -379,7 +379,7 @@ def test_update_username(target: Target) -> None:
     body, path = _create(target, "entra-rename")
     new_name = target.user_name("entra-renamed")
     response = target.patch(path, patch_body(operation("Replace", "userName", new_name)))
-    expect_status(response, 200, 204, what=SUCCESS)
+    expect_patch_success(response)
     _expect_values(_state(target, path), {"userName": new_name}, response, "the user")
     new = f'userName eq "{new_name}"'
     _expect_only(
@@ -396,7 +396,7 @@ def test_update_username(target: Target) -> None:
     f"{K} 'Requests to replace multiple attributes — without feature flag'; RFC 7644 §3.5.2.3",
     "six Replace operations (displayName, work e-mail, givenName, familyName, externalId, "
     "enterprise employeeNumber) all apply, and the new externalId finds the user",
-    **QUIRK,
+    **ENTRA_ONLY,
     needs=("filter", "patch"),
     mutating=True,
 )
@@ -413,7 +413,7 @@ def test_legacy_update_replace(target: Target) -> None:
     }
     ops = [operation("Replace", key, value) for key, value in changes.items()]
     response = target.patch(path, patch_body(*ops))
-    expect_status(response, 200, 204, what=SUCCESS)
+    expect_patch_success(response)
     after = _state(target, path)
     _expect_values(after, changes, response, "the user after the six Replace operations")
     _expect_values(
@@ -437,7 +437,7 @@ def test_legacy_update_replace(target: Target) -> None:
     "RFC 7644 §3.5.2.3, §3.10",
     "a work-email replace plus one path-less replace whose value has dotted keys "
     "(name.givenName, name.familyName) and a URN-prefixed employeeNumber applies every key",
-    **QUIRK,
+    **ENTRA_ONLY,
     needs=("patch",),
     mutating=True,
 )
@@ -458,7 +458,7 @@ def test_compliant_update_dotted(target: Target) -> None:
             operation("replace", value=pathless),
         ),
     )
-    expect_status(response, 200, 204, what=SUCCESS)
+    expect_patch_success(response)
     after = _state(target, path)
     _expect_values(
         after,
@@ -480,7 +480,7 @@ def test_compliant_update_dotted(target: Target) -> None:
     "Validator 'Patch User - Disable User'",
     'PATCH Replace active "False" disables the user: GET and a userName filter both return '
     "it with active false (a boolean)",
-    **QUIRK,
+    **ENTRA_ONLY,
     needs=("filter", "patch"),
     mutating=True,
 )
@@ -512,7 +512,7 @@ def test_compliant_disable(target: Target) -> None:
     "Microsoft SCIM validation 'SCIM_Update_Manager_Test' (set, then change); RFC 7643 §4.3",
     "PATCH Add manager [{$ref, value}] sets the enterprise manager, and a Replace of the same "
     "shape changes it",
-    **QUIRK,
+    **ENTRA_ONLY,
     needs=USERS_PATCH,
     mutating=True,
 )
@@ -524,11 +524,10 @@ def test_update_manager(target: Target) -> None:
     for op, manager_id in (("Add", first), ("Replace", second)):
         value = [{"$ref": f"{target.client.base_url}/Users/{manager_id}", "value": manager_id}]
         response = target.patch(path, patch_body(operation(op, "manager", value)))
-        expect_status(response, 200, 204, what=f"{SUCCESS} for {op} manager")
+        expect_patch_success(response, f" for {op} manager")
         after = _state(target, path)
-        extension = after.get(ENTERPRISE_USER_URN)
-        manager = extension.get("manager") if isinstance(extension, dict) else None
-        got = manager.get("value") if isinstance(manager, dict) else manager
+        manager = enterprise_part(after).get("manager")
+        got = manager_value(after)
         ensure(
             got == manager_id,
             f"{ENTERPRISE_USER_URN}.manager.value = {manager_id!r} after '{op}' (a one-element "
@@ -563,7 +562,7 @@ def test_delete_user(target: Target) -> None:
     f"{T} 'Create Group' (schemas with the ADSCIM URN, no members); RFC 7644 §3.3",
     "POST /Groups with Entra's body (an extra Microsoft URN in schemas, meta.resourceType, "
     "no members) answers 201 with an id and the displayName and externalId sent",
-    **QUIRK,
+    **ENTRA_ONLY,
     needs=("Groups",),
     mutating=True,
 )
@@ -642,7 +641,7 @@ def test_filter_group(target: Target) -> None:
     f"{T} 'Update Group [Add Members]' (Add, \"$ref\": null; several members per request); "
     "RFC 7644 §3.5.2.1",
     "PATCH Add members with two values whose $ref is null adds exactly those two to an empty group",
-    **QUIRK,
+    **ENTRA_ONLY,
     needs=GROUPS_PATCH,
     mutating=True,
 )
@@ -654,7 +653,7 @@ def test_group_add_members(target: Target) -> None:
     second = target.create_user("entra-m2")["id"]
     members = [{"$ref": None, "value": first}, {"$ref": None, "value": second}]
     patched = target.patch(path, patch_body(operation("Add", "members", members)))
-    expect_status(patched, 200, 204, what=f"{SUCCESS} ([T] expects 204)")
+    expect_patch_success(patched, " ([T] expects 204)")
     _expect_members(target, path, {first, second}, patched, "both users added")
 
 
@@ -664,7 +663,7 @@ def test_group_add_members(target: Target) -> None:
     "a value list); RFC 7644 §3.5.2.2",
     "PATCH Remove path members with value [{value: id}] removes only that member, not the "
     "whole membership",
-    **QUIRK,
+    **ENTRA_ONLY,
     needs=GROUPS_PATCH,
     mutating=True,
 )
@@ -676,7 +675,7 @@ def test_legacy_remove_member(target: Target) -> None:
     second = target.create_user("entra-m2")["id"]
     _, path = _group_with(target, first, second)
     patched = target.patch(path, patch_body(operation("Remove", "members", [{"value": first}])))
-    expect_status(patched, 200, 204, what=SUCCESS)
+    expect_patch_success(patched)
     _expect_members(target, path, {second}, patched, "only the listed member removed")
 
 
@@ -693,7 +692,7 @@ def test_compliant_remove_member(target: Target) -> None:
     second = target.create_user("entra-m2")["id"]
     _, path = _group_with(target, first, second)
     patched = target.patch(path, patch_body(operation("remove", f'members[value eq "{first}"]')))
-    expect_status(patched, 200, 204, what=SUCCESS)
+    expect_patch_success(patched)
     _expect_members(target, path, {second}, patched, "only the member the filter names removed")
 
 
@@ -702,7 +701,7 @@ def test_compliant_remove_member(target: Target) -> None:
     f"{T} 'Update Group [Non-member attributes]' (Replace displayName, 204 expected); "
     "RFC 7644 §3.5.2.3",
     "PATCH Replace displayName renames the group, keeps its members, and the new name finds it",
-    **QUIRK,
+    **ENTRA_ONLY,
     needs=("Groups", "patch", "filter"),
     mutating=True,
 )
@@ -711,7 +710,7 @@ def test_rename_group(target: Target) -> None:
     group, path = _group_with(target, user)
     new_name = target.unique("entra-renamed")
     patched = target.patch(path, patch_body(operation("Replace", "displayName", new_name)))
-    expect_status(patched, 200, 204, what=f"{SUCCESS} ([T] expects 204)")
+    expect_patch_success(patched, " ([T] expects 204)")
     _expect_members(target, path, {user}, patched, "a rename leaves the membership alone")
     expression = f'displayName eq "{new_name}"'
     response = _entra_filter(target, "/Groups", expression, excludedAttributes="members")

@@ -38,6 +38,7 @@ from harness.conformance.expect import (
     ids_of,
 )
 from harness.conformance.registry import Check, case, check, check_table
+from harness.conformance.support import expect_scim_type_or_none
 from harness.conformance.target import Target
 from harness.scim.errors import ERROR_URN
 from harness.scim.schema import USER_URN
@@ -58,13 +59,9 @@ def _scim_type_in(
     response: ScimResponse, body: dict[str, Any], accepted: tuple[str, ...], why: str
 ) -> None:
     """A present scimType must be one of ``accepted`` (scimType itself is OPTIONAL, §3.12)."""
-    found = body.get("scimType")
-    ensure(
-        found is None or found in accepted,
-        f"no scimType, or {' or '.join(repr(t) for t in accepted)} ({why}, RFC 7644 §3.12 Table 9)",
-        f"scimType = {found!r}",
-        response,
-    )
+    names = " or ".join(repr(t) for t in accepted)
+    expected = f"no scimType, or {names} ({why}, RFC 7644 §3.12 Table 9)"
+    expect_scim_type_or_none(body, accepted, expected, response)
 
 
 def _cheap_errors(target: Target) -> list[tuple[str, ScimResponse]]:

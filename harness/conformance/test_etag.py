@@ -30,23 +30,13 @@ from harness.client import ScimResponse
 from harness.conformance.bodies import operation, patch_body
 from harness.conformance.expect import ensure, expect_resource, expect_status
 from harness.conformance.registry import check
+from harness.conformance.support import replacement, usable, user_path
 from harness.conformance.target import Target
 
 NEEDS = ("etag",)
 #: RFC 7232 §2.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE.
 ENTITY_TAG = re.compile(r'^(W/)?"[\x21\x23-\x7e\x80-\xff]*"$')
 STALE = 'W/"scimh-never-issued"'
-READ_ONLY_KEYS = ("id", "meta", "groups")
-
-
-def _path(resource: dict[str, Any]) -> str:
-    return f"/Users/{resource['id']}"
-
-
-def _replacement(resource: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    body = {key: value for key, value in resource.items() if key not in READ_ONLY_KEYS}
-    body.update(changes)
-    return body
 
 
 def _etag(response: ScimResponse, what: str) -> str:
@@ -74,8 +64,8 @@ def _version(body: dict[str, Any]) -> Any:
 
 
 def _current(target: Target, user: dict[str, Any]) -> tuple[ScimResponse, dict[str, Any], str]:
-    response = target.get(_path(user))
-    body = expect_resource(response, 200, what=f"GET {_path(user)}")
+    response = target.get(user_path(user))
+    body = expect_resource(response, 200, what=f"GET {user_path(user)}")
     return response, body, _etag(response, "the GET answer")
 
 
@@ -90,8 +80,8 @@ def _current(target: Target, user: dict[str, Any]) -> tuple[ScimResponse, dict[s
 def test_header(target: Target) -> None:
     posted = target.post("/Users", target.user_body("etag"))
     user = expect_resource(posted, 201, what="POST /Users")
-    fetched = target.get(_path(user))
-    stored = expect_resource(fetched, 200, what=f"GET {_path(user)}")
+    fetched = target.get(user_path(user))
+    stored = expect_resource(fetched, 200, what=f"GET {user_path(user)}")
     for response, body, what in (
         (posted, user, "the POST answer"),
         (fetched, stored, "the GET answer"),
@@ -136,8 +126,8 @@ def test_meta_version(target: Target) -> None:
 def test_changes(target: Target) -> None:
     user = target.create_user("etagchange")
     _, _, before = _current(target, user)
-    put = target.put(_path(user), _replacement(user, displayName=target.unique("changed")))
-    expect_status(put, 200, what=f"PUT {_path(user)} with a new displayName")
+    put = target.put(user_path(user), replacement(user, displayName=target.unique("changed")))
+    expect_status(put, 200, what=f"PUT {user_path(user)} with a new displayName")
     response, _, after = _current(target, user)
     ensure(
         after != before,
@@ -166,7 +156,7 @@ def test_changes(target: Target) -> None:
 def test_if_none_match(target: Target) -> None:
     user = target.create_user("ifnonematch")
     _, _, tag = _current(target, user)
-    response = target.get(_path(user), headers={"If-None-Match": tag})
+    response = target.get(user_path(user), headers={"If-None-Match": tag})
     expect_status(response, 304, what=f"GET with If-None-Match: {tag} (the current version)")
     ensure(
         not response.text,
@@ -174,7 +164,7 @@ def test_if_none_match(target: Target) -> None:
         f"{len(response.text)} characters of body",
         response,
     )
-    other = target.get(_path(user), headers={"If-None-Match": STALE})
+    other = target.get(user_path(user), headers={"If-None-Match": STALE})
     expect_resource(other, 200, what=f"GET with If-None-Match: {STALE} (not the current version)")
 
 
@@ -187,17 +177,17 @@ def test_if_none_match(target: Target) -> None:
 )
 def test_if_match_stale(target: Target) -> None:
     user = target.create_user("ifmatchstale")
-    path = _path(user)
+    path = user_path(user)
     _, _, stale = _current(target, user)
     kept = target.unique("current")
-    expect_status(target.put(path, _replacement(user, displayName=kept)), 200, what=f"PUT {path}")
+    expect_status(target.put(path, replacement(user, displayName=kept)), 200, what=f"PUT {path}")
     stale_header = {"If-Match": stale}
     expect_status(
-        target.put(path, _replacement(user, displayName="lost update"), headers=stale_header),
+        target.put(path, replacement(user, displayName="lost update"), headers=stale_header),
         412,
         what=f"PUT with If-Match: {stale} (the version before the last change)",
     )
-    if target.capabilities.missing_reason("patch", target.profile) is None:
+    if usable(target, "patch"):
         body = patch_body(operation("replace", "displayName", "lost update"))
         expect_status(
             target.patch(path, body, headers=stale_header),
@@ -230,10 +220,10 @@ def test_if_match_stale(target: Target) -> None:
 )
 def test_if_match_current(target: Target) -> None:
     user = target.create_user("ifmatch")
-    path = _path(user)
+    path = user_path(user)
     _, _, tag = _current(target, user)
     changed = target.unique("changed")
-    put = target.put(path, _replacement(user, displayName=changed), headers={"If-Match": tag})
+    put = target.put(path, replacement(user, displayName=changed), headers={"If-Match": tag})
     body = expect_resource(put, 200, what=f"PUT with If-Match: {tag} (the current version)")
     ensure(
         body.get("displayName") == changed,
@@ -261,7 +251,7 @@ def test_if_match_star(target: Target) -> None:
     user = target.create_user("ifmatchstar")
     changed = target.unique("changed")
     put = target.put(
-        _path(user), _replacement(user, displayName=changed), headers={"If-Match": "*"}
+        user_path(user), replacement(user, displayName=changed), headers={"If-Match": "*"}
     )
     body = expect_resource(put, 200, what="PUT with If-Match: * (any current version)")
     ensure(
@@ -284,10 +274,10 @@ def test_unsupported(target: Target) -> None:
     if target.capabilities.has("etag"):
         pytest.skip("the target claims etag.supported; the other etag.* checks cover it")
     user = target.create_user("noetag")
-    path = _path(user)
+    path = user_path(user)
     got = target.get(path, headers={"If-None-Match": "*"})
     expect_resource(got, 200, what="GET with If-None-Match: * (ETags not supported: ignored)")
     put = target.put(
-        path, _replacement(user, displayName=target.unique("changed")), headers={"If-Match": STALE}
+        path, replacement(user, displayName=target.unique("changed")), headers={"If-Match": STALE}
     )
     expect_status(put, 200, what=f"PUT with If-Match: {STALE} (ETags not supported: ignored)")

@@ -38,27 +38,19 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, TypedDict
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import pytest
 
 from harness.client import ScimResponse
 from harness.conformance.expect import ensure, expect_list, expect_resource, fail, resources_of
-from harness.conformance.registry import Check, Level, case, check, check_table
+from harness.conformance.registry import Check, case, check, check_table
+from harness.conformance.support import Levels
 from harness.conformance.target import Target
 from harness.scim.schema import ENTERPRISE_USER_URN, USER_URN
 
 # -- levels, needs, rules ------------------------------------------------------
-
-
-class Levels(TypedDict, total=False):
-    """Level keyword arguments of :func:`check` / :func:`case`, spread with ``**``."""
-
-    level: Level
-    rfc: Level
-    okta: Level
-    entra: Level
 
 
 #: RFC MUST; the IdPs do not send it, so only a warning under their profiles.

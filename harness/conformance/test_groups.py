@@ -38,39 +38,17 @@ from harness.conformance.expect import (
     resources_of,
 )
 from harness.conformance.registry import check
+from harness.conformance.support import MICROSOFT_GROUP_URN, member_pool_ids, member_values, usable
 from harness.conformance.target import Target
 from harness.scim.schema import GROUP_URN
 
 NEEDS = ("Groups",)
 NEEDS_USERS = ("Groups", "Users")
-#: The extra schema URN Entra puts in a Group POST (Microsoft Learn [T] "Create Group").
-MICROSOFT_GROUP_URN = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
-POOL_SIZE = 3
 
 
 # --------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------
-
-
-def _pool(target: Target) -> list[str]:
-    """Ids of a few Users the run shares as group members (never changed by a check).
-
-    The same shared pool as ``test_membership.py`` (one key, one builder shape).
-    """
-
-    def build(t: Target) -> list[dict[str, Any]]:
-        return [t.create_user(f"member{n}") for n in range(1, POOL_SIZE + 1)]
-
-    return [str(user["id"]) for user in target.shared("groups.member-pool", build)]
-
-
-def _member_values(group: Mapping[str, Any]) -> list[str]:
-    """The ``members[].value`` of a Group, in the order given (absent = none, RFC 7643 §2.5)."""
-    members = group.get("members") or []
-    if not isinstance(members, list):
-        return [f"<members is a {type(members).__name__}, not a list>"]
-    return [str(item.get("value")) if isinstance(item, dict) else repr(item) for item in members]
 
 
 def _state(target: Target, group_id: str, what: str = "") -> dict[str, Any]:
@@ -85,7 +63,7 @@ def _expect_members(
 ) -> None:
     """``members`` holds exactly ``expected`` (each once; order carries no meaning, 7643 §2.4)."""
     wanted = sorted(expected)
-    found = _member_values(state)
+    found = member_values(state)
     ensure(
         sorted(found) == wanted,
         f"members {wanted} — {why}",
@@ -173,7 +151,7 @@ def test_post_extra_urn(target: Target) -> None:
     mutating=True,
 )
 def test_post_members(target: Target) -> None:
-    pool = _pool(target)
+    pool = member_pool_ids(target)
     members = pool[:2]
     response = target.post("/Groups", target.group_body("with-members", members=members))
     created = _created(response, "a Group POST with two members")
@@ -223,7 +201,7 @@ def test_post_dup_name(target: Target) -> None:
     mutating=True,
 )
 def test_get_200(target: Target) -> None:
-    member = _pool(target)[0]
+    member = member_pool_ids(target)[0]
     group = target.create_group("get", members=[member])
     response = target.get(f"/Groups/{group['id']}")
     found = expect_resource(response, 200, schema=GROUP_URN)
@@ -290,10 +268,10 @@ def test_exclude_members(target: Target) -> None:
     """§3.9: the default set minus the excluded attributes, and always ``id``.
     A target that ignores the parameter sends Entra every member on every
     read; Infisical PR #6525 links that to Entra truncating memberships."""
-    group = target.create_group("exclude", members=_pool(target)[:2])
+    group = target.create_group("exclude", members=member_pool_ids(target)[:2])
     responses = [target.get(f"/Groups/{group['id']}", params={"excludedAttributes": "members"})]
     found = [expect_resource(responses[0], 200)]
-    if target.capabilities.missing_reason("filter", target.profile) is None:
+    if usable(target, "filter"):
         listed = target.get(
             "/Groups",
             params={
@@ -314,7 +292,7 @@ def test_exclude_members(target: Target) -> None:
         ensure(
             "members" not in item,
             "no 'members' in a group read with excludedAttributes=members",
-            f"{len(_member_values(item))} members returned",
+            f"{len(member_values(item))} members returned",
             response,
         )
         ensure(
@@ -334,7 +312,7 @@ def test_exclude_members(target: Target) -> None:
     mutating=True,
 )
 def test_members_shape(target: Target) -> None:
-    member = _pool(target)[0]
+    member = member_pool_ids(target)[0]
     group = target.create_group("shape", members=[member])
     response = target.get(f"/Groups/{group['id']}")
     state = expect_resource(response, 200)
@@ -391,7 +369,7 @@ def test_members_shape(target: Target) -> None:
 def test_put_replace(target: Target) -> None:
     """Okta custom apps push a group with a full PUT (okta-provisioning.md); the
     body is Okta's: the resource with ``id`` and the new state."""
-    first, second = _pool(target)[:2]
+    first, second = member_pool_ids(target)[:2]
     group = target.create_group("put", members=[first])
     new_name = target.unique("put-renamed")
     body = {

@@ -54,10 +54,11 @@ from harness.conformance.expect import (
     resources_of,
 )
 from harness.conformance.registry import Check, case, check, check_table
+from harness.conformance.support import Levels
 from harness.conformance.target import Target
 from harness.scim.schema import USER_URN
 
-OKTA: dict[str, Any] = {"rfc": "should", "okta": "must", "entra": "skip"}
+OKTA: Levels = {"rfc": "should", "okta": "must", "entra": "skip"}
 SPEC = "Okta OIN SCIM 2.0 SPEC test"
 CRUD = "Okta OIN SCIM 2.0 CRUD test"
 

@@ -35,43 +35,34 @@ import pytest
 
 from harness.client import ScimResponse
 from harness.conformance.bodies import operation, patch_body
+from harness.conformance.discovery import enterprise_declared, require_enterprise
 from harness.conformance.expect import (
     describe,
     ensure,
     expect_error,
     expect_resource,
-    expect_status,
 )
 from harness.conformance.registry import Check, case, check, check_table
+from harness.conformance.support import (
+    ENTRA_ONLY,
+    PATCH_SUCCESS,
+    applied,
+    enterprise_part,
+    expect_patch_success,
+    manager_value,
+    new_user,
+    state_after_patch,
+)
 from harness.conformance.target import Target
 from harness.scim.schema import ENTERPRISE_USER_URN, GROUP_URN, PATCH_OP_URN, USER_URN
 
 NEEDS = ("patch",)
 EXT = ENTERPRISE_USER_URN
-SUCCESS = "PATCH success (RFC 7644 §3.5.2: 200 with the resource, or 204)"
-ENTRA_ONLY: dict[str, Any] = {"rfc": "skip", "okta": "skip", "entra": "must"}
 
 
 # --------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------
-
-
-def _user(target: Target, label: str, **attributes: Any) -> tuple[dict[str, Any], str]:
-    """Create a User for this check; its resource path for PATCH and GET."""
-    user = target.create_user(label, **attributes)
-    return user, f"/Users/{user['id']}"
-
-
-def _state(target: Target, path: str) -> dict[str, Any]:
-    """The resource as GET shows it now (the authority on what a PATCH did)."""
-    return expect_resource(target.get(path), 200, what="GET of the resource after the PATCH")
-
-
-def _applied(target: Target, path: str, response: ScimResponse) -> dict[str, Any]:
-    """The PATCH succeeded; the resource as a following GET shows it."""
-    expect_status(response, 200, 204, what=SUCCESS)
-    return _state(target, path)
 
 
 def _core(resource: dict[str, Any]) -> dict[str, Any]:
@@ -91,7 +82,7 @@ def _expect_unchanged(
     target: Target, path: str, before: dict[str, Any], response: ScimResponse, why: str
 ) -> None:
     """GET shows the resource as it was before the refused PATCH (meta aside)."""
-    changes = _changes(_core(before), _core(_state(target, path)))
+    changes = _changes(_core(before), _core(state_after_patch(target, path)))
     ensure(
         not changes,
         f"the resource unchanged after the refused PATCH — {why}",
@@ -130,34 +121,6 @@ def _expect_refused(
     )
 
 
-def _declares_enterprise(target: Target) -> bool:
-    """Whether /ResourceTypes lists the enterprise extension on User (RFC 7643 §6)."""
-
-    def build(t: Target) -> bool:
-        body = t.get("/ResourceTypes").body
-        items = body.get("Resources") if isinstance(body, dict) else None
-        for item in items or []:
-            if not isinstance(item, dict):
-                continue
-            if str(item.get("endpoint", "")).strip("/").split("/")[-1] != "Users":
-                continue
-            return any(
-                isinstance(ext, dict) and ext.get("schema") == EXT
-                for ext in item.get("schemaExtensions") or []
-            )
-        return False
-
-    return target.shared("patch.enterprise-declared", build)
-
-
-def _require_enterprise(target: Target) -> None:
-    if not _declares_enterprise(target):
-        pytest.skip(
-            "the target's /ResourceTypes declares no enterprise extension on User "
-            "(RFC 7643 §4.3, §6)"
-        )
-
-
 def _schemas(target: Target) -> list[dict[str, Any]]:
     """The schema definitions of ``GET /Schemas`` (RFC 7643 §7), [] when unreadable."""
 
@@ -179,7 +142,7 @@ def _attributes(target: Target, schema_id: str) -> list[dict[str, Any]]:
 def _immutable_user_attribute(target: Target) -> str | None:
     """A writable-once string attribute of User the target declares (a path to it)."""
     sources = [(USER_URN, "")]
-    if _declares_enterprise(target):
+    if enterprise_declared(target):
         sources.append((EXT, f"{EXT}:"))
     for schema_id, prefix in sources:
         for attribute in _attributes(target, schema_id):
@@ -214,12 +177,6 @@ def _member_ids(group: dict[str, Any]) -> list[str]:
     return [str(m.get("value")) for m in group.get("members") or [] if isinstance(m, dict)]
 
 
-def _manager_value(user: dict[str, Any]) -> Any:
-    extension = user.get(EXT)
-    manager = extension.get("manager") if isinstance(extension, dict) else None
-    return manager.get("value") if isinstance(manager, dict) else manager
-
-
 def _work_values(user: dict[str, Any]) -> list[str]:
     return [
         str(e.get("value", "")).casefold()
@@ -246,8 +203,8 @@ def test_schema_required(target: Target) -> None:
     """The RFC says the body MUST carry the URN but not what a server does
     with a body that lacks it: strict 400 and lenient inference both pass
     (pitfalls §21); a 2xx that did nothing, or a 5xx, does not."""
-    _, path = _user(target, "schemaless")
-    before = _state(target, path)
+    _, path = new_user(target, "schemaless")
+    before = state_after_patch(target, path)
     new = target.unique("schemaless-renamed")
     response = target.patch(path, {"Operations": [operation("replace", "displayName", new)]})
     if response.status == 400:
@@ -266,7 +223,7 @@ def test_schema_required(target: Target) -> None:
         describe(response),
         response,
     )
-    state = _state(target, path)
+    state = state_after_patch(target, path)
     ensure(
         state.get("displayName") == new,
         f"a lenient 200/204 to have applied the operation: displayName {new!r}",
@@ -285,8 +242,8 @@ def test_schema_required(target: Target) -> None:
     mutating=True,
 )
 def test_empty_operations(target: Target) -> None:
-    _, path = _user(target, "emptyops")
-    before = _state(target, path)
+    _, path = new_user(target, "emptyops")
+    before = state_after_patch(target, path)
     response = target.patch(path, {"schemas": [PATCH_OP_URN], "Operations": []})
     if response.status == 400:
         _expect_refused(
@@ -321,9 +278,9 @@ def test_op_case(target: Target) -> None:
     """Entra capitalises ``op`` in every request it sends by default; a
     server that matches case-sensitively blocks every Entra update
     (checks-catalog vendor bug 1). The Add body is [K]'s verbatim."""
-    _, path = _user(target, "opcase")
+    _, path = new_user(target, "opcase")
     response = target.patch(path, patch_body(operation("Add", "nickName", "Babs")))
-    state = _applied(target, path, response)
+    state = applied(target, path, response)
     ensure(
         state.get("nickName") == "Babs",
         "'op': 'Add' to set nickName 'Babs' (Entra [K] 'add a single-value string attribute')",
@@ -332,7 +289,7 @@ def test_op_case(target: Target) -> None:
     )
     new = target.unique("opcase-renamed")
     response = target.patch(path, patch_body(operation("Replace", "displayName", new)))
-    state = _applied(target, path, response)
+    state = applied(target, path, response)
     ensure(
         state.get("displayName") == new,
         f"'op': 'Replace' to set displayName {new!r}",
@@ -340,7 +297,7 @@ def test_op_case(target: Target) -> None:
         response,
     )
     response = target.patch(path, patch_body(operation("Remove", "nickName")))
-    state = _applied(target, path, response)
+    state = applied(target, path, response)
     ensure(
         state.get("nickName") is None,
         "'op': 'Remove' to unassign nickName",
@@ -357,8 +314,8 @@ def test_op_case(target: Target) -> None:
     mutating=True,
 )
 def test_not_json(target: Target) -> None:
-    _, path = _user(target, "notjson")
-    before = _state(target, path)
+    _, path = new_user(target, "notjson")
+    before = state_after_patch(target, path)
     response = target.request(
         "PATCH",
         path,
@@ -510,8 +467,8 @@ REFUSALS = [
 def test_refused(target: Target, case: Check) -> None:
     """Each case: a PATCH the RFC says must fail; the resource must be exactly
     as before (compared attribute by attribute, ``meta`` aside)."""
-    _, path = _user(target, "refused", nickName="Babs")
-    before = _state(target, path)
+    _, path = new_user(target, "refused", nickName="Babs")
+    before = state_after_patch(target, path)
     response = target.patch(path, patch_body(*case.params["ops"]))
     why = case.params["why"]
     scim, required = case.params["scim"], case.params["required"]
@@ -541,15 +498,13 @@ def _immutable_subject(target: Target) -> str | None:
 def _user_without(target: Target, label: str, attribute: str) -> tuple[dict[str, Any], str]:
     """A User created without ``attribute`` (a core one is left out of the POST body)."""
     if attribute.startswith(f"{EXT}:"):
-        return _user(target, label)
-    return _user(target, label, **{attribute: ...})
+        return new_user(target, label)
+    return new_user(target, label, **{attribute: ...})
 
 
 def _value_at(resource: dict[str, Any], attribute: str) -> Any:
     if attribute.startswith(f"{EXT}:"):
-        extension = resource.get(EXT)
-        name = attribute[len(EXT) + 1 :]
-        return extension.get(name) if isinstance(extension, dict) else None
+        return enterprise_part(resource).get(attribute[len(EXT) + 1 :])
     return resource.get(attribute)
 
 
@@ -570,7 +525,7 @@ def test_immutable_add_ok(target: Target) -> None:
         _, path = _user_without(target, "immutable", attribute)
         value = target.unique("immutable")
         response = target.patch(path, patch_body(operation("add", attribute, value)))
-        state = _applied(target, path, response)
+        state = applied(target, path, response)
         got = _value_at(state, attribute)
         ensure(
             got == value,
@@ -585,7 +540,7 @@ def test_immutable_add_ok(target: Target) -> None:
     response = target.patch(
         path, patch_body(operation("add", "members", [{"value": member["id"]}]))
     )
-    state = _applied(target, path, response)
+    state = applied(target, path, response)
     ensure(
         member["id"] in _member_ids(state),
         f"the new member {member['id']} listed: adding a members value (members.value is "
@@ -608,7 +563,7 @@ def test_immutable_modify(target: Target) -> None:
     if attribute is not None:
         _, path = _user_without(target, "immutable", attribute)
         first = target.patch(path, patch_body(operation("add", attribute, target.unique("a"))))
-        _applied(target, path, first)
+        applied(target, path, first)
         ops = [operation("replace", attribute, target.unique("b"))]
     else:
         first_member = target.create_user("immutable-a")
@@ -620,7 +575,7 @@ def test_immutable_modify(target: Target) -> None:
                 "replace", f'members[value eq "{first_member["id"]}"].value', second_member["id"]
             )
         ]
-    before = _state(target, path)
+    before = state_after_patch(target, path)
     response = target.patch(path, patch_body(*ops))
     _expect_refused(
         response,
@@ -645,10 +600,10 @@ def test_immutable_modify(target: Target) -> None:
     mutating=True,
 )
 def test_response(target: Target) -> None:
-    user, path = _user(target, "response")
+    user, path = new_user(target, "response")
     new = target.unique("response-renamed")
     response = target.patch(path, patch_body(operation("replace", "displayName", new)))
-    state = _applied(target, path, response)
+    state = applied(target, path, response)
     ensure(
         state.get("displayName") == new,
         f"GET after the PATCH to show displayName {new!r}",
@@ -657,7 +612,7 @@ def test_response(target: Target) -> None:
     )
     if response.status == 204:
         return
-    body = expect_resource(response, 200, what=SUCCESS)
+    body = expect_resource(response, 200, what=PATCH_SUCCESS)
     ensure(
         body.get("id") == user["id"],
         f"the 200 body to be the patched resource, id {user['id']!r}",
@@ -683,7 +638,7 @@ def test_response(target: Target) -> None:
     mutating=True,
 )
 def test_response_attributes(target: Target) -> None:
-    user, path = _user(target, "projected")
+    user, path = new_user(target, "projected")
     new = target.unique("projected-renamed")
     response = target.patch(
         path,
@@ -708,7 +663,7 @@ def test_response_attributes(target: Target) -> None:
         f"also {', '.join(extra)}",
         response,
     )
-    state = _state(target, path)
+    state = state_after_patch(target, path)
     ensure(
         state.get("displayName") == new,
         f"the PATCH applied: GET shows displayName {new!r}",
@@ -731,13 +686,13 @@ def test_no_op_timestamp(target: Target) -> None:
     """A *should*: the rule is a SHALL NOT, but the project reports it as a
     warning (pitfalls §11) because a timestamp is the only witness. The value
     re-added is the stored one, verbatim as GET returned it."""
-    _, path = _user(target, "noop")
-    before = _state(target, path)
+    _, path = new_user(target, "noop")
+    before = state_after_patch(target, path)
     emails = [e for e in before.get("emails") or [] if isinstance(e, dict)]
     ensure(emails, "the created user to have its e-mail (setup)", "no emails", None)
     time.sleep(0.02)  # a server that bumps the timestamp must show a different one
     response = target.patch(path, patch_body(operation("add", "emails", [emails[0]])))
-    after = _applied(target, path, response)
+    after = applied(target, path, response)
     ensure(
         after.get("emails") == before.get("emails"),
         "emails unchanged: the value was already present (RFC 7644 §3.5.2.1)",
@@ -837,10 +792,10 @@ def test_active_bodies(target: Target, case: Check) -> None:
     server answering invalidValue blocks every Entra offboarding
     (checks-catalog vendor bug 2) — an RFC *should* (no RFC rule makes the
     string legal), an Entra *must*."""
-    _, path = _user(target, "active", active=case.params["start"])
+    _, path = new_user(target, "active", active=case.params["start"])
     for body, wanted in case.params["steps"]:
         response = target.patch(path, body)
-        state = _applied(target, path, response)
+        state = applied(target, path, response)
         ensure(
             state.get("active") is wanted,
             f"active = {str(wanted).lower()} (a JSON boolean) after this PATCH",
@@ -858,14 +813,14 @@ def test_active_bodies(target: Target, case: Check) -> None:
     mutating=True,
 )
 def test_okta_password(target: Target) -> None:
-    _, path = _user(target, "okta-password")
+    _, path = new_user(target, "okta-password")
     secret = f"Sc1m-{target.unique('pw')}!"
     body = {
         "schemas": [PATCH_OP_URN],
         "Operations": [{"op": "replace", "value": {"password": secret}}],
     }
     response = target.patch(path, body)
-    expect_status(response, 200, 204, what=SUCCESS)
+    expect_patch_success(response)
     get = target.get(path)
     state = expect_resource(get, 200, what="GET of the resource after the PATCH")
     for answer, body, text in ((response, response.body, response.text), (get, state, get.text)):
@@ -899,7 +854,7 @@ def test_okta_password(target: Target) -> None:
     **ENTRA_ONLY,
 )
 def test_entra_multi_valued(target: Target) -> None:
-    user, path = _user(target, "entra-multi")
+    user, path = new_user(target, "entra-multi")
     email = f"{target.unique('updated')}@example.com"
     family = target.unique("updatedFamilyName")
     body = {
@@ -910,7 +865,7 @@ def test_entra_multi_valued(target: Target) -> None:
         ],
     }
     response = target.patch(path, body)
-    state = _applied(target, path, response)
+    state = applied(target, path, response)
     ensure(
         _work_values(state) == [email.casefold()],
         f"one work e-mail, now {email!r}",
@@ -936,14 +891,14 @@ def test_entra_multi_valued(target: Target) -> None:
     **ENTRA_ONLY,
 )
 def test_entra_add_work_email(target: Target) -> None:
-    _, path = _user(target, "entra-add-email", emails=...)
+    _, path = new_user(target, "entra-add-email", emails=...)
     email = f"{target.unique('work')}@example.com"
     body = {
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [{"op": "Add", "path": 'emails[type eq "work"].value', "value": email}],
     }
     response = target.patch(path, body)
-    state = _applied(target, path, response)
+    state = applied(target, path, response)
     ensure(
         _work_values(state) == [email.casefold()],
         f"one e-mail {{type: work, value: {email!r}}} created by the add",
@@ -964,7 +919,7 @@ def test_entra_add_work_email(target: Target) -> None:
 def test_entra_legacy_replace_multi(target: Target) -> None:
     """Without the enterprise extension the employeeNumber operation is left
     out (Entra maps only attributes the app has)."""
-    _, path = _user(target, "entra-legacy-multi")
+    _, path = new_user(target, "entra-legacy-multi")
     values = {
         "displayName": target.unique("Pvlo"),
         "email": f"{target.unique('TestBcwqnm')}@example.com",
@@ -979,7 +934,7 @@ def test_entra_legacy_replace_multi(target: Target) -> None:
         {"op": "Replace", "path": "name.familyName", "value": values["familyName"]},
         {"op": "Replace", "path": "externalId", "value": values["externalId"]},
     ]
-    if _declares_enterprise(target):
+    if enterprise_declared(target):
         values["employeeNumber"] = target.unique("Eqpj")
         operations.append(
             {"op": "Replace", "path": f"{EXT}:employeeNumber", "value": values["employeeNumber"]}
@@ -992,7 +947,7 @@ def test_entra_legacy_replace_multi(target: Target) -> None:
 def _expect_entra_replaced(
     target: Target, path: str, response: ScimResponse, values: dict[str, str]
 ) -> None:
-    state = _applied(target, path, response)
+    state = applied(target, path, response)
     name = state.get("name") or {}
     extension = state.get(EXT) or {}
     got = {
@@ -1031,7 +986,7 @@ def test_pathless_dotted(target: Target) -> None:
     """Servers that read only top-level attribute names drop the dotted keys
     silently (checks-catalog vendor bug 3) — the 200 hides the loss. Without
     the enterprise extension the URN-prefixed key is left out."""
-    _, path = _user(target, "entra-dotted")
+    _, path = new_user(target, "entra-dotted")
     values = {
         "displayName": target.unique("Bjfe"),
         "email": f"{target.unique('TestMhvaes')}@example.com",
@@ -1043,7 +998,7 @@ def test_pathless_dotted(target: Target) -> None:
         "name.givenName": values["givenName"],
         "name.familyName": values["familyName"],
     }
-    if _declares_enterprise(target):
+    if enterprise_declared(target):
         values["employeeNumber"] = value[f"{EXT}:employeeNumber"] = target.unique("Aklq")
     body = {
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
@@ -1067,9 +1022,9 @@ def test_pathless_dotted(target: Target) -> None:
     **ENTRA_ONLY,
 )
 def test_entra_manager_add(target: Target) -> None:
-    _require_enterprise(target)
+    require_enterprise(target)
     manager = target.create_user("entra-manager")
-    _, path = _user(target, "entra-managed")
+    _, path = new_user(target, "entra-managed")
     ref = f"{target.client.base_url}/Users/{manager['id']}"
     body = {
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
@@ -1078,11 +1033,11 @@ def test_entra_manager_add(target: Target) -> None:
         ],
     }
     response = target.patch(path, body)
-    state = _applied(target, path, response)
+    state = applied(target, path, response)
     ensure(
-        _manager_value(state) == manager["id"],
+        manager_value(state) == manager["id"],
         f"{EXT}.manager.value = {manager['id']!r}",
-        f"GET shows manager {_manager_value(state)!r}",
+        f"GET shows manager {manager_value(state)!r}",
         response,
     )
 
@@ -1102,19 +1057,19 @@ def test_entra_manager_string(target: Target) -> None:
     """A *should* under Entra: the string shape comes from the tutorial's
     schema example, not from a captured request (UNCONFIRMED that the live
     service sends it); entra-provisioning.md asks servers to accept it."""
-    _require_enterprise(target)
+    require_enterprise(target)
     manager = target.create_user("entra-manager")
-    _, path = _user(target, "entra-managed")
+    _, path = new_user(target, "entra-managed")
     body = {
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [{"op": "Add", "path": "manager", "value": manager["id"]}],
     }
     response = target.patch(path, body)
-    state = _applied(target, path, response)
+    state = applied(target, path, response)
     ensure(
-        _manager_value(state) == manager["id"],
+        manager_value(state) == manager["id"],
         f"{EXT}.manager.value = {manager['id']!r}",
-        f"GET shows manager {_manager_value(state)!r}",
+        f"GET shows manager {manager_value(state)!r}",
         response,
     )
 
@@ -1137,7 +1092,7 @@ def test_entra_group_rename(target: Target) -> None:
         "Operations": [{"op": "Replace", "path": "displayName", "value": new}],
     }
     response = target.patch(path, body)
-    state = _applied(target, path, response)
+    state = applied(target, path, response)
     ensure(
         state.get("displayName") == new,
         f"displayName {new!r} after the rename",

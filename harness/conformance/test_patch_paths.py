@@ -25,18 +25,22 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from harness.client import ScimResponse
 from harness.conformance.bodies import operation, patch_body
-from harness.conformance.expect import ensure, expect_error, expect_resource, expect_status
+from harness.conformance.discovery import require_enterprise
+from harness.conformance.expect import ensure, expect_error
 from harness.conformance.registry import check
+from harness.conformance.support import (
+    applied,
+    enterprise_part,
+    new_user,
+    state_after_patch,
+)
 from harness.conformance.target import Target
 from harness.scim.schema import ENTERPRISE_USER_URN
 
 NEEDS = ("patch",)
 EXT = ENTERPRISE_USER_URN
-SUCCESS = "PATCH success (RFC 7644 §3.5.2: 200 with the resource, or 204)"
 
 
 # --------------------------------------------------------------------------
@@ -44,22 +48,12 @@ SUCCESS = "PATCH success (RFC 7644 §3.5.2: 200 with the resource, or 204)"
 # --------------------------------------------------------------------------
 
 
-def _user(target: Target, label: str, **attributes: Any) -> tuple[dict[str, Any], str]:
-    user = target.create_user(label, **attributes)
-    return user, f"/Users/{user['id']}"
-
-
-def _state(target: Target, path: str) -> dict[str, Any]:
-    return expect_resource(target.get(path), 200, what="GET of the resource after the PATCH")
-
-
 def _patched(
     target: Target, path: str, *operations: dict[str, Any]
 ) -> tuple[dict[str, Any], ScimResponse]:
     """Send the operations; the PATCH must succeed; the state GET shows then."""
     response = target.patch(path, patch_body(*operations))
-    expect_status(response, 200, 204, what=SUCCESS)
-    return _state(target, path), response
+    return applied(target, path, response), response
 
 
 def _email(target: Target, label: str) -> str:
@@ -82,7 +76,7 @@ def _values(resource: dict[str, Any], kind: str | None = None) -> list[str]:
 def _two_emails(target: Target, label: str) -> tuple[dict[str, Any], str, str, str]:
     """A User with a primary work e-mail and a home e-mail: (user, path, work, home)."""
     work, home = _email(target, f"{label}-work"), _email(target, f"{label}-home")
-    user, path = _user(
+    user, path = new_user(
         target,
         label,
         emails=[
@@ -91,34 +85,6 @@ def _two_emails(target: Target, label: str) -> tuple[dict[str, Any], str, str, s
         ],
     )
     return user, path, work, home
-
-
-def _require_enterprise(target: Target) -> None:
-    """Skip unless /ResourceTypes lists the enterprise extension on User (RFC 7643 §6)."""
-
-    def build(t: Target) -> bool:
-        body = t.get("/ResourceTypes").body
-        items = body.get("Resources") if isinstance(body, dict) else None
-        for item in items or []:
-            if isinstance(item, dict) and (
-                str(item.get("endpoint", "")).strip("/").split("/")[-1] == "Users"
-            ):
-                return any(
-                    isinstance(ext, dict) and ext.get("schema") == EXT
-                    for ext in item.get("schemaExtensions") or []
-                )
-        return False
-
-    if not target.shared("patch.enterprise-declared", build):
-        pytest.skip(
-            "the target's /ResourceTypes declares no enterprise extension on User "
-            "(RFC 7643 §4.3, §6)"
-        )
-
-
-def _extension(resource: dict[str, Any]) -> dict[str, Any]:
-    extension = resource.get(EXT)
-    return extension if isinstance(extension, dict) else {}
 
 
 # --------------------------------------------------------------------------
@@ -134,7 +100,7 @@ def _extension(resource: dict[str, Any]) -> dict[str, Any]:
     mutating=True,
 )
 def test_add_simple(target: Target) -> None:
-    _, path = _user(target, "add-simple")
+    _, path = new_user(target, "add-simple")
     state, response = _patched(target, path, operation("add", "nickName", "Babs"))
     ensure(
         state.get("nickName") == "Babs",
@@ -152,7 +118,7 @@ def test_add_simple(target: Target) -> None:
     mutating=True,
 )
 def test_add_existing_single(target: Target) -> None:
-    user, path = _user(target, "add-single")
+    user, path = new_user(target, "add-single")
     new = target.unique("add-single-renamed")
     state, response = _patched(target, path, operation("add", "displayName", new))
     ensure(
@@ -172,7 +138,7 @@ def test_add_existing_single(target: Target) -> None:
     mutating=True,
 )
 def test_add_multi(target: Target) -> None:
-    user, path = _user(target, "add-multi")
+    user, path = new_user(target, "add-multi")
     home = _email(target, "add-multi-home")
     added = {"value": home, "type": "home"}
     state, response = _patched(target, path, operation("add", "emails", [added]))
@@ -201,8 +167,8 @@ def test_add_multi(target: Target) -> None:
     mutating=True,
 )
 def test_add_pathless(target: Target) -> None:
-    _, path = _user(target, "add-pathless")
-    before = _state(target, path)
+    _, path = new_user(target, "add-pathless")
+    before = state_after_patch(target, path)
     value = {"nickName": "Babs", "title": target.unique("Tour Guide")}
     state, response = _patched(target, path, operation("add", value=value))
     wrong = [f"{k} {state.get(k)!r}" for k, v in value.items() if state.get(k) != v]
@@ -233,7 +199,7 @@ def test_add_pathless(target: Target) -> None:
     mutating=True,
 )
 def test_replace_simple(target: Target) -> None:
-    _, path = _user(target, "replace-simple")
+    _, path = new_user(target, "replace-simple")
     new = target.unique("replace-simple-renamed")
     state, response = _patched(target, path, operation("replace", "displayName", new))
     ensure(
@@ -252,7 +218,7 @@ def test_replace_simple(target: Target) -> None:
     mutating=True,
 )
 def test_replace_subattr(target: Target) -> None:
-    user, path = _user(target, "replace-sub")
+    user, path = new_user(target, "replace-sub")
     family = target.unique("Jensen")
     state, response = _patched(target, path, operation("replace", "name.familyName", family))
     name = state.get("name") or {}
@@ -273,7 +239,7 @@ def test_replace_subattr(target: Target) -> None:
     mutating=True,
 )
 def test_replace_complex_partial(target: Target) -> None:
-    user, path = _user(target, "replace-partial")
+    user, path = new_user(target, "replace-partial")
     family = target.unique("Jensen")
     state, response = _patched(target, path, operation("replace", "name", {"familyName": family}))
     name = state.get("name") or {}
@@ -322,14 +288,14 @@ def test_replace_valuefilter_nomatch(target: Target) -> None:
     for users who have no such e-mail yet (entra-provisioning.md §4) —
     creating ``{type: home, value}``. A 2xx that drops the value, or
     changes the work e-mail, fails everywhere."""
-    _, path = _user(target, "replace-nomatch")
-    before = _state(target, path)
+    _, path = new_user(target, "replace-nomatch")
+    before = state_after_patch(target, path)
     new = _email(target, "replace-nomatch")
     response = target.patch(
         path, patch_body(operation("replace", 'emails[type eq "home"].value', new))
     )
     if target.profile == "entra" and response.status in (200, 204):
-        state = _state(target, path)
+        state = state_after_patch(target, path)
         ensure(
             _values(state, "home") == [new.casefold()]
             and _values(state, "work") == _values(before, "work"),
@@ -340,7 +306,7 @@ def test_replace_valuefilter_nomatch(target: Target) -> None:
         )
         return
     expect_error(response, 400, "noTarget", what="an error: the value filter matches no value")
-    state = _state(target, path)
+    state = state_after_patch(target, path)
     ensure(
         _emails(state) == _emails(before),
         "emails unchanged after the refused replace",
@@ -379,12 +345,12 @@ def test_replace_multi_all(target: Target) -> None:
     mutating=True,
 )
 def test_replace_urn_path(target: Target) -> None:
-    _require_enterprise(target)
-    _, path = _user(target, "urn-department")
+    require_enterprise(target)
+    _, path = new_user(target, "urn-department")
     department = target.unique("Tour Operations")
     state, response = _patched(target, path, operation("replace", f"{EXT}:department", department))
     ensure(
-        _extension(state).get("department") == department,
+        enterprise_part(state).get("department") == department,
         f"{EXT}.department = {department!r}",
         f"GET shows {EXT} = {state.get(EXT)!r}",
         response,
@@ -403,13 +369,13 @@ def test_replace_urn_manager(target: Target) -> None:
     """A singular complex attribute with a URN path — the shape behind
     checks-catalog vendor bug 18 ("Impossible to search on a mono valued
     attribute")."""
-    _require_enterprise(target)
+    require_enterprise(target)
     manager = target.create_user("urn-manager")
-    _, path = _user(target, "urn-managed")
+    _, path = new_user(target, "urn-managed")
     state, response = _patched(
         target, path, operation("replace", f"{EXT}:manager", {"value": manager["id"]})
     )
-    got = _extension(state).get("manager")
+    got = enterprise_part(state).get("manager")
     ensure(
         isinstance(got, dict) and got.get("value") == manager["id"],
         f"{EXT}.manager.value = {manager['id']!r}",
@@ -431,7 +397,7 @@ def test_replace_urn_manager(target: Target) -> None:
     mutating=True,
 )
 def test_remove_simple(target: Target) -> None:
-    _, path = _user(target, "remove-simple", nickName="Babs")
+    _, path = new_user(target, "remove-simple", nickName="Babs")
     state, response = _patched(target, path, operation("remove", "nickName"))
     ensure(
         state.get("nickName") is None,
@@ -467,17 +433,17 @@ def test_remove_valuefilter(target: Target) -> None:
     mutating=True,
 )
 def test_remove_urn_path(target: Target) -> None:
-    _require_enterprise(target)
+    require_enterprise(target)
     manager = target.create_user("remove-manager")
     department = target.unique("Tour Operations")
-    _, path = _user(
+    _, path = new_user(
         target,
         "remove-managed",
         schemas=["urn:ietf:params:scim:schemas:core:2.0:User", EXT],
         **{EXT: {"department": department, "manager": {"value": manager["id"]}}},
     )
     state, response = _patched(target, path, operation("remove", f"{EXT}:manager"))
-    extension = _extension(state)
+    extension = enterprise_part(state)
     ensure(
         extension.get("manager") is None and extension.get("department") == department,
         f"manager unassigned and department {department!r} kept",
@@ -500,7 +466,7 @@ def test_remove_urn_path(target: Target) -> None:
     mutating=True,
 )
 def test_primary(target: Target) -> None:
-    user, path = _user(target, "primary")
+    user, path = new_user(target, "primary")
     home = _email(target, "primary-home")
     state, response = _patched(
         target, path, operation("add", "emails", [{"value": home, "type": "home", "primary": True}])
@@ -533,7 +499,7 @@ def test_primary(target: Target) -> None:
 def test_multi_op_order(target: Target) -> None:
     """Out of order, the remove would find nothing (400 noTarget) or the
     first replace would win."""
-    user, path = _user(target, "order")
+    user, path = new_user(target, "order")
     home = _email(target, "order-home")
     state, response = _patched(
         target,

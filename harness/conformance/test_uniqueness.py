@@ -26,23 +26,15 @@ from harness.client import ScimResponse
 from harness.conformance.bodies import operation, patch_body
 from harness.conformance.expect import ensure, expect_error, expect_resource, expect_status
 from harness.conformance.registry import Check, case, check, check_table
+from harness.conformance.support import replacement, user_path
 from harness.conformance.target import Target
-
-#: PUT bodies leave these out: readOnly (RFC 7644 §3.5.1 would ignore them anyway).
-READ_ONLY_KEYS = ("id", "meta", "groups")
-
-
-def _replacement(resource: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    body = {key: value for key, value in resource.items() if key not in READ_ONLY_KEYS}
-    body.update(changes)
-    return body
 
 
 def _send(target: Target, how: str, user: dict[str, Any], user_name: str) -> ScimResponse:
     """Set ``user``'s userName with a PUT of the whole resource or a PATCH replace."""
-    path = f"/Users/{user['id']}"
+    path = user_path(user)
     if how == "put":
-        return target.put(path, _replacement(user, userName=user_name))
+        return target.put(path, replacement(user, userName=user_name))
     return target.patch(path, patch_body(operation("replace", "userName", user_name)))
 
 

@@ -48,12 +48,17 @@ from harness.conformance.expect import (
     describe,
     ensure,
     expect_error,
-    expect_list,
     expect_resource,
     expect_status,
-    resources_of,
 )
 from harness.conformance.registry import check
+from harness.conformance.support import (
+    expect_scim_type_or_none,
+    find_users_named,
+    replacement,
+    usable,
+    user_path,
+)
 from harness.conformance.target import Target
 from harness.scim.schema import ENTERPRISE_USER_URN, USER_URN
 
@@ -64,8 +69,6 @@ XSD_DATETIME = re.compile(
     r"T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?"
     r"(Z|[+-](0\d|1[0-3]):[0-5]\d|[+-]14:00)?$"
 )
-#: Attributes of a created resource a PUT body must not carry to stay a pure replace.
-READ_ONLY_KEYS = ("id", "meta", "groups")
 
 
 # --------------------------------------------------------------------------
@@ -73,20 +76,9 @@ READ_ONLY_KEYS = ("id", "meta", "groups")
 # --------------------------------------------------------------------------
 
 
-def _path(resource: Mapping[str, Any]) -> str:
-    return f"/Users/{resource['id']}"
-
-
 def _read(target: Target, resource: Mapping[str, Any], what: str) -> dict[str, Any]:
     """GET the user: 200 and a resource body (the authority on what is stored)."""
-    return expect_resource(target.get(_path(resource)), 200, what=what)
-
-
-def _replacement(resource: Mapping[str, Any], **changes: Any) -> dict[str, Any]:
-    """A PUT body: the resource without its readOnly parts, ``changes`` applied (``...`` drops)."""
-    body = {key: value for key, value in resource.items() if key not in READ_ONLY_KEYS}
-    body.update(changes)
-    return {key: value for key, value in body.items() if value is not ...}
+    return expect_resource(target.get(user_path(resource)), 200, what=what)
 
 
 def _unassigned(value: Any) -> bool:
@@ -108,21 +100,6 @@ def _parse_datetime(text: Any) -> datetime | None:
 def _meta(resource: Mapping[str, Any]) -> Mapping[str, Any]:
     meta = resource.get("meta")
     return meta if isinstance(meta, Mapping) else {}
-
-
-def _filter_usable(target: Target) -> bool:
-    """Whether list checks may use ``filter`` (claimed, or required by the profile)."""
-    return target.capabilities.missing_reason("filter", target.profile) is None
-
-
-def _patch_usable(target: Target) -> bool:
-    return target.capabilities.missing_reason("patch", target.profile) is None
-
-
-def _find_by_user_name(target: Target, user_name: str) -> tuple[ScimResponse, list[dict[str, Any]]]:
-    response = target.get("/Users", params={"filter": f'userName eq "{user_name}"'})
-    body = expect_list(response, what=f'GET /Users?filter=userName eq "{user_name}"')
-    return response, resources_of(body)
 
 
 def _element_matches(sent: Mapping[str, Any], got: Any, insensitive: tuple[str, ...]) -> bool:
@@ -424,10 +401,10 @@ def test_post_missing_username(target: Target) -> None:
     body = expect_error(
         response, 400, what="POST /Users without the required userName (RFC 7643 §4.1.1)"
     )
-    ensure(
-        body.get("scimType") in (None, "invalidValue", "invalidSyntax"),
+    expect_scim_type_or_none(
+        body,
+        ("invalidValue", "invalidSyntax"),
         "scimType 'invalidValue' (a required value was missing, RFC 7644 §3.12 Table 9), or none",
-        f"scimType = {body.get('scimType')!r}",
         response,
     )
 
@@ -532,8 +509,8 @@ def test_post_nulls(target: Target) -> None:
 def test_get_200(target: Target) -> None:
     sent = target.user_body("get", nickName="Babs", title="Tour Guide")
     created = expect_resource(target.post("/Users", sent), 201, 200, what="setup: POST /Users")
-    response = target.get(_path(created))
-    stored = expect_resource(response, 200, schema=USER_URN, what=f"GET {_path(created)}")
+    response = target.get(user_path(created))
+    stored = expect_resource(response, 200, schema=USER_URN, what=f"GET {user_path(created)}")
     ensure(
         stored["id"] == created["id"],
         f"the user with id {created['id']!r}",
@@ -595,7 +572,7 @@ def test_get_404(target: Target) -> None:
 )
 def test_get_inactive(target: Target) -> None:
     user = target.create_user("inactive", active=False)
-    response = target.get(_path(user))
+    response = target.get(user_path(user))
     stored = expect_resource(response, 200, what="GET of a user created with active false")
     ensure(
         stored.get("active") is False,
@@ -603,9 +580,9 @@ def test_get_inactive(target: Target) -> None:
         f"active = {stored.get('active')!r}",
         response,
     )
-    if not _filter_usable(target):
+    if not usable(target, "filter"):
         return
-    listed, found = _find_by_user_name(target, user["userName"])
+    listed, found = find_users_named(target, user["userName"])
     match = [item for item in found if item.get("id") == user["id"]]
     ensure(
         match,
@@ -644,7 +621,7 @@ def test_values_as_sent(target: Target) -> None:
         phoneNumbers=[{"value": "+1 (555) 010-0199 ext. 7", "type": "work"}],
     )
     created = expect_resource(target.post("/Users", sent), 201, 200, what="setup: POST /Users")
-    response = target.get(_path(created))
+    response = target.get(user_path(created))
     stored = expect_resource(response, 200, what="GET of the user")
     for key in ("userName", "displayName", "nickName", "title"):
         ensure(
@@ -706,7 +683,7 @@ def test_password_never(target: Target) -> None:
     response = target.post("/Users", target.user_body("pw", password=secret))
     created = expect_resource(response, 201, 200, what="POST /Users with a password")
     _no_password(response, secret, "the POST answer")
-    path = _path(created)
+    path = user_path(created)
     response = expect_status(target.get(path), 200, what=f"GET {path}")
     _no_password(response, secret, "the GET answer")
     response = target.get(path, params={"attributes": "password"})
@@ -715,17 +692,17 @@ def test_password_never(target: Target) -> None:
     # A new password only where the target claims it can change one (RFC 7643 §5).
     can_change = target.capabilities.has("changePassword")
     put_secret = secret + "2" if can_change else secret
-    replaced = _replacement(created, displayName="Pw Changed", password=put_secret)
+    replaced = replacement(created, displayName="Pw Changed", password=put_secret)
     if not can_change:
         del replaced["password"]
     response = expect_status(target.put(path, replaced), 200, what=f"PUT {path}")
     _no_password(response, put_secret, "the PUT answer")
-    if can_change and _patch_usable(target):
+    if can_change and usable(target, "patch"):
         body = patch_body(operation("replace", "password", secret + "3"))
         response = expect_status(target.patch(path, body), 200, 204, what="PATCH password")
         _no_password(response, secret + "3", "the PATCH answer")
-    if _filter_usable(target):
-        listed, _ = _find_by_user_name(target, created["userName"])
+    if usable(target, "filter"):
+        listed, _ = find_users_named(target, created["userName"])
         _no_password(listed, secret, "the list answer")
 
 
@@ -743,9 +720,9 @@ def test_password_never(target: Target) -> None:
 )
 def test_put_200(target: Target) -> None:
     user = target.create_user("put")
-    path = _path(user)
+    path = user_path(user)
     new_name = f"Renamed {target.unique('dn')}"
-    response = target.put(path, _replacement(user, displayName=new_name))
+    response = target.put(path, replacement(user, displayName=new_name))
     body = expect_resource(
         response, 200, what=f"PUT {path} (RFC 7644 §3.5.1: 200 and the resource)"
     )
@@ -782,8 +759,8 @@ def test_put_replace(target: Target) -> None:
         title="Tour Guide",
         phoneNumbers=[{"value": "tel:+1-201-555-0123", "type": "work"}],
     )
-    path = _path(user)
-    body = _replacement(user, nickName=..., title=..., phoneNumbers=...)
+    path = user_path(user)
+    body = replacement(user, nickName=..., title=..., phoneNumbers=...)
     expect_status(
         target.put(path, body), 200, what=f"PUT {path} without nickName/title/phoneNumbers"
     )
@@ -807,9 +784,9 @@ def test_put_replace(target: Target) -> None:
 )
 def test_put_readonly_ignored(target: Target) -> None:
     user = target.create_user("putro")
-    path = _path(user)
+    path = user_path(user)
     forged = target.absent_id()
-    body = _replacement(
+    body = replacement(
         user,
         id=user["id"],
         meta={
@@ -907,10 +884,10 @@ def test_put_immutable(target: Target) -> None:
         200,
         what=f"setup: POST /Users with the immutable {label} set",
     )
-    path = _path(user)
-    same = target.put(path, with_value(_replacement(user), first))
+    path = user_path(user)
+    same = target.put(path, with_value(replacement(user), first))
     expect_status(same, 200, what=f"PUT with {label} unchanged (the input matches: allowed)")
-    changed = target.put(path, with_value(_replacement(user), second))
+    changed = target.put(path, with_value(replacement(user), second))
     if changed.status == 400:
         expect_error(changed, 400, what=f"PUT changing the immutable {label}")
         return
@@ -950,8 +927,8 @@ def test_put_404(target: Target) -> None:
 def test_put_uniqueness(target: Target) -> None:
     first = target.create_user("uniqa")
     second = target.create_user("uniqb")
-    path = _path(second)
-    response = target.put(path, _replacement(second, userName=first["userName"]))
+    path = user_path(second)
+    response = target.put(path, replacement(second, userName=first["userName"]))
     expect_error(
         response,
         409,
@@ -981,7 +958,7 @@ def test_put_uniqueness(target: Target) -> None:
 )
 def test_delete_204(target: Target) -> None:
     user = target.create_user("delete")
-    path = _path(user)
+    path = user_path(user)
     response = target.delete(path)
     expect_status(response, 204, what=f"DELETE {path} (RFC 7644 §3.6: 204 No Content)")
     expect_error(
@@ -999,7 +976,7 @@ def test_delete_204(target: Target) -> None:
 )
 def test_delete_twice(target: Target) -> None:
     user = target.create_user("delete2")
-    path = _path(user)
+    path = user_path(user)
     expect_status(target.delete(path), 204, 200, what=f"first DELETE {path}")
     expect_error(target.delete(path), 404, what=f"second DELETE {path} (RFC 7644 §3.6)")
 
@@ -1018,7 +995,7 @@ def test_delete_twice(target: Target) -> None:
 def test_meta_datetime(target: Target) -> None:
     response = target.post("/Users", target.user_body("datetime"))
     created = expect_resource(response, 201, 200, what="POST /Users")
-    fetched = target.get(_path(created))
+    fetched = target.get(user_path(created))
     stored = expect_resource(fetched, 200, what="GET of the user")
     for answer, body in ((response, created), (fetched, stored)):
         for key in ("created", "lastModified"):
@@ -1058,12 +1035,12 @@ def test_meta_lastmodified(target: Target) -> None:
         f"created {_meta(user).get('created')!r}, lastModified {_meta(user).get('lastModified')!r}",
         response,
     )
-    path = _path(user)
+    path = user_path(user)
     fetched, after, later = response, user, modified
     # Millisecond clocks advance after a short pause; one-second clocks need a second.
     for pause in (0.0, 0.02, 1.1):
         time.sleep(pause)
-        changed = _replacement(user, displayName=target.unique("changed"))
+        changed = replacement(user, displayName=target.unique("changed"))
         expect_status(target.put(path, changed), 200, what=f"PUT {path} with a new displayName")
         fetched = target.get(path)
         after = expect_resource(fetched, 200, what="GET after the change")
@@ -1110,7 +1087,7 @@ def _enterprise_user(target: Target) -> dict[str, Any]:
             200,
             what="setup: POST /Users with the enterprise extension",
         )
-        response = t.get(_path(created))
+        response = t.get(user_path(created))
         stored = expect_resource(response, 200, what="setup: GET of the enterprise user")
         return {"sent": extension, "manager": manager["id"], "stored": stored, "response": response}
 
@@ -1216,7 +1193,7 @@ def test_multivalued_roundtrip(target: Target) -> None:
     ]
     sent = target.user_body("multi", userName=user_name, emails=emails, **MULTI_VALUED)
     created = expect_resource(target.post("/Users", sent), 201, 200, what="setup: POST /Users")
-    response = target.get(_path(created))
+    response = target.get(user_path(created))
     stored = expect_resource(response, 200, what="GET of the user")
     for key in ("emails", "phoneNumbers", "addresses"):
         got = stored.get(key) or []

@@ -1,0 +1,198 @@
+"""Helpers the check modules share: levels, resource paths, PATCH success, pools.
+
+The ``test_*.py`` modules were written side by side and each grew its own
+copy of these; they live here once so that a fix (or a message) changes in
+one place and every check that relies on it stays in step. Only helpers
+whose logic is the same everywhere belong here: a helper that merely looks
+alike but judges something else stays in its module.
+
+What the target *declares* (``/ResourceTypes``, ``/Schemas``) is read by
+:mod:`harness.conformance.discovery`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, TypedDict
+
+from harness.client import ScimResponse
+from harness.conformance.expect import (
+    ensure,
+    expect_list,
+    expect_resource,
+    expect_status,
+    resources_of,
+)
+from harness.conformance.registry import Level
+from harness.conformance.target import Target
+from harness.scim.schema import ENTERPRISE_USER_URN
+
+# -- levels ----------------------------------------------------------------------
+
+
+class Levels(TypedDict, total=False):
+    """Level keyword arguments of :func:`check` / :func:`case`, spread with ``**``.
+
+    Typed (not ``dict[str, Any]``) so that mypy catches a misspelt profile or
+    level in a shared constant before the registry rejects it at import.
+    """
+
+    level: Level
+    rfc: Level
+    okta: Level
+    entra: Level
+
+
+#: An Entra-only behaviour: not part of the RFC or Okta profiles at all.
+ENTRA_ONLY: Levels = {"rfc": "skip", "okta": "skip", "entra": "must"}
+
+# -- names -----------------------------------------------------------------------
+
+#: The extra schema URN Entra puts in a Group POST (Microsoft Learn [T] "Create Group").
+MICROSOFT_GROUP_URN = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
+
+# -- features --------------------------------------------------------------------
+
+
+def usable(target: Target, feature: str) -> bool:
+    """Whether a check may lean on ``feature`` (claimed, or required by the profile).
+
+    For checks that use a feature on the side (a filter to double-check a
+    write): they take another way, rather than skip, when it is not usable.
+    """
+    return target.capabilities.missing_reason(feature, target.profile) is None
+
+
+# -- users -----------------------------------------------------------------------
+
+#: Attributes of a created resource a PUT body must not carry to stay a pure replace
+#: (readOnly: RFC 7644 §3.5.1 would ignore them anyway).
+READ_ONLY_KEYS = ("id", "meta", "groups")
+
+
+def user_path(resource: Mapping[str, Any]) -> str:
+    """``/Users/<id>``: where a created User is read, replaced and patched."""
+    return f"/Users/{resource['id']}"
+
+
+def new_user(target: Target, label: str, **attributes: Any) -> tuple[dict[str, Any], str]:
+    """Create a User for this check; (the resource, its path for PATCH and GET)."""
+    user = target.create_user(label, **attributes)
+    return user, user_path(user)
+
+
+def replacement(resource: Mapping[str, Any], **changes: Any) -> dict[str, Any]:
+    """A PUT body: the resource without its readOnly parts, ``changes`` applied (``...`` drops)."""
+    body = {key: value for key, value in resource.items() if key not in READ_ONLY_KEYS}
+    body.update(changes)
+    return {key: value for key, value in body.items() if value is not ...}
+
+
+def find_users_named(
+    target: Target, user_name: str, what: str = ""
+) -> tuple[ScimResponse, list[dict[str, Any]]]:
+    """``GET /Users?filter=userName eq "…"``: the answer and the Users it lists (§3.4.2).
+
+    How a check confirms a write (or its absence) the way an IdP looks users
+    up; ``what`` names the look-up in a failure (by default, the request).
+    """
+    expression = f'userName eq "{user_name}"'
+    response = target.get("/Users", params={"filter": expression})
+    body = expect_list(response, what=what or f"GET /Users?filter={expression}")
+    return response, resources_of(body)
+
+
+# -- the enterprise extension ----------------------------------------------------
+
+
+def enterprise_part(resource: Mapping[str, Any]) -> dict[str, Any]:
+    """A User's enterprise extension object ({} when absent or not an object, RFC 7643 §4.3)."""
+    extension = resource.get(ENTERPRISE_USER_URN)
+    return extension if isinstance(extension, dict) else {}
+
+
+def manager_value(user: Mapping[str, Any]) -> Any:
+    """``manager.value`` of the enterprise extension; a bare manager value as it is."""
+    manager = enterprise_part(user).get("manager")
+    return manager.get("value") if isinstance(manager, dict) else manager
+
+
+# -- PATCH -----------------------------------------------------------------------
+
+PATCH_SUCCESS = "PATCH success (RFC 7644 §3.5.2: 200 with the resource, or 204)"
+
+
+def expect_patch_success(response: ScimResponse, note: str = "") -> ScimResponse:
+    """A PATCH succeeded: 200 with the resource, or 204 (RFC 7644 §3.5.2); ``note`` adds why.
+
+    Never more than the status: whether the change happened is for a GET
+    afterwards to show, since a 204 carries no body to judge.
+    """
+    return expect_status(response, 200, 204, what=f"{PATCH_SUCCESS}{note}")
+
+
+def state_after_patch(target: Target, path: str) -> dict[str, Any]:
+    """The resource as GET shows it now (the authority on what a PATCH did)."""
+    return expect_resource(target.get(path), 200, what="GET of the resource after the PATCH")
+
+
+def applied(target: Target, path: str, response: ScimResponse) -> dict[str, Any]:
+    """The PATCH succeeded; the resource as a following GET shows it."""
+    expect_patch_success(response)
+    return state_after_patch(target, path)
+
+
+# -- groups ----------------------------------------------------------------------
+
+POOL_SIZE = 3
+
+
+def member_pool(target: Target) -> list[dict[str, Any]]:
+    """A few Users the run shares as group members (no check changes them).
+
+    Built once under one key for the group and membership checks alike, so a
+    run creates one pool, not one per module.
+    """
+
+    def build(t: Target) -> list[dict[str, Any]]:
+        return [t.create_user(f"member{n}") for n in range(1, POOL_SIZE + 1)]
+
+    return target.shared("groups.member-pool", build)
+
+
+def resource_ids(resources: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The ``id`` of each resource, in order (what a Group's ``members[].value`` holds)."""
+    return [str(resource["id"]) for resource in resources]
+
+
+def member_pool_ids(target: Target) -> list[str]:
+    """Ids of the shared :func:`member_pool` Users."""
+    return resource_ids(member_pool(target))
+
+
+def member_values(group: Mapping[str, Any]) -> list[str]:
+    """The ``members[].value`` of a Group, in the order given (absent = none, RFC 7643 §2.5).
+
+    A malformed ``members`` becomes a readable entry rather than an exception,
+    so the check fails with what the target sent.
+    """
+    members = group.get("members") or []
+    if not isinstance(members, list):
+        return [f"<members is a {type(members).__name__}, not a list>"]
+    return [str(item.get("value")) if isinstance(item, dict) else repr(item) for item in members]
+
+
+# -- errors ----------------------------------------------------------------------
+
+
+def expect_scim_type_or_none(
+    body: Mapping[str, Any], accepted: tuple[str, ...], expected: str, response: ScimResponse
+) -> None:
+    """A present ``scimType`` is one of ``accepted``; an absent one passes.
+
+    ``scimType`` is OPTIONAL in RFC 7644 §3.12, so a target may leave it out,
+    but a wrong keyword misleads the client. ``expected`` says in words what
+    the check accepts (the rule it cites).
+    """
+    found = body.get("scimType")
+    ensure(found is None or found in accepted, expected, f"scimType = {found!r}", response)
