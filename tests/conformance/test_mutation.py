@@ -20,17 +20,14 @@ every check the defect trips, not only the expected ones.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Iterator, Mapping
 
 import httpx
 import pytest
 
-import harness.conformance
 from harness.conformance.registry import CHECKS, ID_PATTERN, PROFILES, Check
 from harness.conformance.results import RunResult
-from harness.conformance.runner import EXIT_FAILURES, EXIT_OK, RunOptions, run_suite
+from harness.conformance.runner import EXIT_FAILURES, EXIT_OK, RunOptions, load_checks, run_suite
 from harness.server.app import create_app
 from harness.server.config import ServerConfig
 from harness.server.faults import (
@@ -73,9 +70,7 @@ def caught(fault: Fault, failed: list[str]) -> list[str]:
 
 def registered_checks() -> Mapping[str, Check]:
     """Every check of the suite: importing its modules registers them (as collection does)."""
-    for module in pkgutil.iter_modules(harness.conformance.__path__):
-        if module.name.startswith("test_"):
-            importlib.import_module(f"harness.conformance.{module.name}")
+    load_checks()
     return CHECKS
 
 
