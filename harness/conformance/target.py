@@ -46,9 +46,9 @@ NON_RESOURCE_WRITABLE = frozenset(
         "/Users/.search",
         "/Groups/.search",
         "/Bulk",
-        "/Me",
     }
 )
+# Not /Me: it is the account the token belongs to, which the run did not create.
 DEACTIVATE = {
     "schemas": [PATCH_OP_URN],
     "Operations": [{"op": "replace", "value": {"active": False}}],

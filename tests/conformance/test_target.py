@@ -34,6 +34,9 @@ def test_refuses_to_touch_a_resource_it_did_not_create(app) -> None:
             target.request(method, f"/Users/{foreign['id']}", json_body={})
     with pytest.raises(UnsafeRequest):
         target.delete("/Users")
+    for method in ("PUT", "PATCH", "DELETE"):  # /Me is the token's own account
+        with pytest.raises(UnsafeRequest):
+            target.request(method, "/Me", json_body={})
     with pytest.raises(UnsafeRequest):
         target.post("/Bulk", bulk_body({"method": "DELETE", "path": f"/Users/{foreign['id']}"}))
     # The guard works before sending: the foreign user is untouched.
