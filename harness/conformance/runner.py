@@ -235,8 +235,8 @@ def run_suite(options: RunOptions) -> RunResult:
         raise ValueError("parallel workers need a URL target")
     collector = Collector(override, options.progress)
     with (
-        _no_plugin_autoload(),
-        _token_in(options.token_env, token if options.workers > 1 else None),
+        _environment(AUTOLOAD_SWITCH, "1"),
+        _environment(options.token_env, token if options.workers > 1 else None),
     ):
         code = pytest.main(pytest_arguments(options, prefix), plugins=[collector])
     order = {check_id: index for index, check_id in enumerate(CHECKS)}
@@ -279,36 +279,26 @@ def _sweep(override: TargetOverride, options: RunOptions, prefix: str) -> int:
 
 
 @contextmanager
-def _token_in(variable: str, token: str | None) -> Iterator[None]:
-    """Hand a token this process holds to worker processes through their environment
-    (never through argv, which other users of the machine can read)."""
+def _environment(variable: str, value: str | None) -> Iterator[None]:
+    """Set one environment variable for the length of a block, then restore it.
+
+    Used to hand a token this process holds to worker processes (never through
+    argv, which other users of the machine can read), and to switch pytest's
+    plugin autoload off: only this harness's plugin belongs in the gate —
+    whatever else is installed (hypothesis, pytest-benchmark, a vendor's own
+    plugins) costs start-up time. ``None`` leaves the variable alone.
+    """
     saved = os.environ.get(variable)
-    if token is not None:
-        os.environ[variable] = token
+    if value is not None:
+        os.environ[variable] = value
     try:
         yield
     finally:
-        if token is not None:
+        if value is not None:
             if saved is None:
                 os.environ.pop(variable, None)
             else:
                 os.environ[variable] = saved
-
-
-@contextmanager
-def _no_plugin_autoload() -> Iterator[None]:
-    """Load only this harness's plugin: whatever else is installed (hypothesis,
-    pytest-benchmark, a vendor's own plugins) has no business in the gate and
-    costs start-up time. pytest reads the switch from the environment."""
-    saved = os.environ.get(AUTOLOAD_SWITCH)
-    os.environ[AUTOLOAD_SWITCH] = "1"
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop(AUTOLOAD_SWITCH, None)
-        else:
-            os.environ[AUTOLOAD_SWITCH] = saved
 
 
 def _client(override: TargetOverride, options: RunOptions) -> ScimClient:

@@ -31,6 +31,7 @@ from harness.conformance.test_filters import (
     FILTERING,
     RFC_MUST,
     USERS,
+    _operator,
     expect_matches,
     search,
     users,
@@ -51,17 +52,9 @@ def _logic(
     levels: Levels = RFC_MUST,
     scoped: bool = False,
 ) -> Check:
-    return case(
-        check_id,
-        rule,
-        title,
-        **levels,
-        needs=USERS,
-        mutating=True,
-        filter=expression,
-        expect=expect,
-        why=why,
-        scoped=scoped,
+    """A logical-operator row: an operator row with its own rule and unscoped by default."""
+    return _operator(
+        check_id, title, expression, expect, why, rule=rule, levels=levels, scoped=scoped
     )
 
 

@@ -100,21 +100,11 @@ def test_proj_attributes(target: Target) -> None:
     expect_absent(body, others, ATTRIBUTES_RULE, response)
 
 
-@check(
-    "proj.attributes-list",
-    "RFC 7644 §3.4.2.5; §3.9",
-    "attributes= on a list returns, for every resource, id plus the named attributes only",
-    needs=("filter",),
-    mutating=True,
-)
-def test_proj_attributes_list(target: Target) -> None:
+def _listed_alone(target: Target, **projection: str) -> tuple[dict[str, Any], ScimResponse]:
+    """The projection user as the only resource of a filtered list with ``projection``."""
     user = projection_user(target)
     response = target.get(
-        "/Users",
-        params={
-            "filter": f'userName eq "{user["userName"]}"',
-            "attributes": "userName,displayName",
-        },
+        "/Users", params={"filter": f'userName eq "{user["userName"]}"', **projection}
     )
     resources = resources_of(expect_list(response))
     ensure(
@@ -125,6 +115,18 @@ def test_proj_attributes_list(target: Target) -> None:
     )
     resource = resources[0]
     expect_id(resource, user["id"], response)
+    return resource, response
+
+
+@check(
+    "proj.attributes-list",
+    "RFC 7644 §3.4.2.5; §3.9",
+    "attributes= on a list returns, for every resource, id plus the named attributes only",
+    needs=("filter",),
+    mutating=True,
+)
+def test_proj_attributes_list(target: Target) -> None:
+    resource, response = _listed_alone(target, attributes="userName,displayName")
     expect_present(resource, ["userName", "displayName"], "asked for in attributes", response)
     expect_absent(resource, ["name", "emails", "active", "externalId"], ATTRIBUTES_RULE, response)
 
@@ -179,23 +181,7 @@ def test_proj_excluded(target: Target) -> None:
     mutating=True,
 )
 def test_proj_excluded_list(target: Target) -> None:
-    user = projection_user(target)
-    response = target.get(
-        "/Users",
-        params={
-            "filter": f'userName eq "{user["userName"]}"',
-            "excludedAttributes": "name,emails",
-        },
-    )
-    resources = resources_of(expect_list(response))
-    ensure(
-        len(resources) == 1,
-        "the one user the filter names",
-        f"{len(resources)} resources",
-        response,
-    )
-    resource = resources[0]
-    expect_id(resource, user["id"], response)
+    resource, response = _listed_alone(target, excludedAttributes="name,emails")
     expect_absent(resource, ["name", "emails"], EXCLUDED_RULE, response)
     expect_present(resource, ["userName"], "the rest of the default set (RFC 7644 §3.9)", response)
 
