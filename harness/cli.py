@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from harness.conformance.command import add_run
+from mock_okta.command import add_okta
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -101,6 +102,7 @@ def _url_host(host: str) -> str:
 COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     add_run,
     add_serve,
+    add_okta,
 ]
 
 

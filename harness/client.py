@@ -159,6 +159,10 @@ class ScimClient:
     base_url: str
     token: str | None = None
     timeout: float = 10.0
+    #: A whole ``Authorization`` value (``Basic …``, or an Okta "Header Auth"
+    #: value typed by the admin) sent instead of ``Bearer <token>``; its
+    #: credential part is redacted like the token.
+    authorization: str | None = None
     transport: httpx.BaseTransport | None = None
     #: 429 handling: retries at most, and the longest single wait honoured.
     max_retries: int = 3
@@ -169,7 +173,10 @@ class ScimClient:
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
-        self.redactor = Redactor((self.token,) if self.token else ())
+        secrets = [self.token] if self.token else []
+        if self.authorization:
+            secrets.append(self.authorization.partition(" ")[2].strip() or self.authorization)
+        self.redactor = Redactor(tuple(s for s in secrets if s))
         self._http = httpx.Client(transport=self.transport, timeout=self.timeout)
 
     @classmethod
@@ -178,6 +185,23 @@ class ScimClient:
         from harness.server.testing import SyncASGITransport
 
         return cls("http://scim.test", token, transport=SyncASGITransport(app), **kwargs)
+
+    def add_secret(self, value: str) -> None:
+        """Redact ``value`` from every exchange recorded from now on.
+
+        For secrets learned after the client was built: a password Okta
+        pushes (okta-provisioning.md, "Password push"), one it generates. The
+        JSON-escaped spelling is registered too, because request bodies are
+        kept as serialised (a ``"`` or a non-ASCII character in a password is
+        escaped there). Longer secrets are replaced first, so a secret that
+        contains another is not left half-visible.
+        """
+        forms = {value, json.dumps(value)[1:-1]} - {""}
+        known = set(self.redactor.secrets)
+        if forms <= known:
+            return
+        merged = sorted(known | forms, key=len, reverse=True)
+        self.redactor = Redactor(tuple(merged))
 
     def close(self) -> None:
         self._http.close()
@@ -192,7 +216,9 @@ class ScimClient:
 
     def headers(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         headers = {"Accept": SCIM_MEDIA_TYPE, "User-Agent": self.user_agent}
-        if self.token:
+        if self.authorization:
+            headers["Authorization"] = self.authorization
+        elif self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         headers.update(extra or {})
         return headers

@@ -27,6 +27,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -109,6 +110,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for name, text in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {text}")
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    """Mock Okta scenario files (``scenarios/*.yaml``, ``*.scenario.yaml``) become items
+    (:mod:`mock_okta.pytest_items`); anything else is left to pytest."""
+    if file_path.suffix != ".yaml":
+        return None
+    from mock_okta.pytest_items import collect_file
+
+    return collect_file(file_path, parent)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

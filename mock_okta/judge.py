@@ -4,6 +4,14 @@ One job: Okta's verdict on a single exchange. The statuses are a table
 (okta-provisioning.md, "Status codes expected"): 201 on create, 200 on GET
 and PUT, 200 or 204 on PATCH, 204 on DELETE, and 200 with a ListResponse on
 a lookup or a list.
+
+Broken answers fail the step the same way Okta fails the task: a 5xx (an
+HTML error page included), a timeout or a dropped connection, a 2xx whose
+body is not JSON, a 201 without an ``id`` (Okta could not link the user).
+Okta does not retry any of these on its own — the task waits for the
+admin's Retry (okta-provisioning.md, "Requests"; the org queues it). Only
+429 is retried, inside the client (:mod:`mock_okta.wire`), so a 429 that
+reaches the judge is one that outlasted every retry.
 """
 
 from __future__ import annotations
@@ -69,6 +77,12 @@ def reason(response: ScimResponse) -> str:
 def user_message(login: str, app_label: str, why: str) -> str:
     """Okta's wording of a failed user provisioning task."""
     return f"Automatic provisioning of user {login} to app {app_label} failed: {why}"
+
+
+def jit_message(login: str, app_label: str, why: str) -> str:
+    """The wording for a failed find-or-create at sign-in (seed 000, modelled on the user
+    message: the app looks the user up and creates it the first time they sign in)."""
+    return f"Just-in-time provisioning of user {login} to app {app_label} failed: {why}"
 
 
 def group_message(name: str, app_label: str, why: str) -> str:

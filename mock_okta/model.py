@@ -10,9 +10,12 @@ prefixes: ``00u`` users, ``00g`` groups, ``0oa`` apps.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
+from mock_okta.connection import Connection
 from mock_okta.settings import ProvisioningSettings
 
 _COUNTER = itertools.count(1)
@@ -66,6 +69,9 @@ class OktaUser:
     id: str
     profile: OktaProfile
     status: UserStatus = UserStatus.ACTIVE
+    #: The Okta password, pushed on create when Sync Password seeds from Okta
+    #: (okta-provisioning.md, "Password push"). A secret: kept out of ``repr``.
+    password: str | None = field(default=None, repr=False)
 
     @classmethod
     def new(
@@ -105,6 +111,34 @@ class AppUser:
 
 
 @dataclass
+class FailedTask:
+    """A provisioning task that failed, kept for the admin's Retry (Okta's Tasks page).
+
+    Okta does not retry a 4xx/5xx or a timeout on its own (429 excepted, see
+    :mod:`mock_okta.wire`): the task lands in the admin's queue with the
+    error, and the admin retries it. ``retry`` replays exactly the failed
+    provisioner step (it returns a :class:`~mock_okta.org.Outcome`).
+    """
+
+    event: str
+    message: str
+    retry: Callable[[], Any] = field(repr=False, compare=False)
+
+
+@dataclass
+class ImportedUser:
+    """One user read by an import, and how Okta matched it (``To Okta`` rules)."""
+
+    scim_id: str
+    user_name: str
+    email: str | None = None
+    #: The Okta user it matched exactly (USERNAME or EMAIL criteria), if any.
+    matched_user_id: str | None = None
+    #: An auto-confirmed match is linked to the Okta user at once.
+    confirmed: bool = False
+
+
+@dataclass
 class AppInstance:
     """One SCIM app in the org: settings, assignments and provisioning state."""
 
@@ -117,6 +151,13 @@ class AppInstance:
     app_users: dict[str, AppUser] = field(default_factory=dict)
     #: Okta group id → SCIM group id, for groups pushed with Push Groups.
     pushed_groups: dict[str, str] = field(default_factory=dict)
+    connection: Connection = field(default_factory=Connection)
+    #: Application lifecycle (``/api/v1/apps/{id}/lifecycle/activate|deactivate``).
+    active: bool = True
+    failed_tasks: list[FailedTask] = field(default_factory=list)
+    #: The last import's results (``import_users`` / ``import_groups``).
+    imported_users: list[ImportedUser] = field(default_factory=list)
+    imported_groups: list[dict[str, str]] = field(default_factory=list)
 
     @classmethod
     def new(cls, label: str, settings: ProvisioningSettings | None = None) -> AppInstance:

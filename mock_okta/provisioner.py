@@ -12,6 +12,7 @@ is updated as Okta would update it.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,12 @@ from mock_okta.judge import Kind
 from mock_okta.mapping import user_body
 from mock_okta.model import AppInstance, AppUser, OktaGroup, OktaUser, SyncState
 from mock_okta.settings import PLACEHOLDER_PASSWORD, AppKind
+
+#: ``update.password.seed`` values (seed 004): push the Okta password, or one Okta makes up.
+SEED_OKTA = "OKTA"
+SEED_RANDOM = "RANDOM"
+#: ``update.password.change``: CHANGE makes a new random password on each Okta change.
+CHANGE_CYCLE = "CHANGE"
 
 
 @dataclass
@@ -74,9 +81,12 @@ class Provisioner:
     # -- users -----------------------------------------------------------------
 
     def assign_user(self, user: OktaUser) -> StepResult:
-        """Assign ``user`` to the app: lookup by userName, then create, or link and update."""
-        if user.id not in self.app.assigned_users:
-            self.app.assigned_users.append(user.id)
+        """Provision a newly assigned ``user``: lookup by userName, then create, or link and update.
+
+        Assignments themselves (direct, by group) are the org's business
+        (:class:`mock_okta.org.Org`); the provisioner only sends requests and
+        records the app user's state.
+        """
         settings = self.app.settings
         if not (settings.to_app.create_users and settings.push_new_users):
             return StepResult("assign_user", True, skipped=True)
@@ -86,24 +96,42 @@ class Provisioner:
         app_user = self.app.app_user(user.id)
         body = user_body(user, self.app.settings.user_mapping)
         login = str(body.get("userName", user.profile.login))
-        found = self._list(
-            "/Users",
-            filter=wire.eq_filter("userName", login),
-            startIndex=1,
-            count=self.app.settings.page_size,
-        )
-        matches = found.get("Resources") or []
-        if len(matches) > 1:
-            raise _Failed(f"{len(matches)} users on the remote server match userName {login}")
-        if matches:
-            app_user.external_id = str(matches[0]["id"])
+        match = self._lookup("/Users", "userName", login)
+        if match is not None:
+            app_user.external_id = _resource_id(match)
             self._get_and_put(user, app_user.external_id, active=True)
             return app_user.external_id
-        if self.app.settings.placeholder_password and not self.app.settings.to_app.sync_password:
-            body["password"] = PLACEHOLDER_PASSWORD
+        return self._create(user, body)
+
+    def _create(self, user: OktaUser, body: dict[str, Any]) -> str:
+        """``POST /Users`` with the mapped body (and a password, see :meth:`_create_password`);
+        the ``id`` answered is what Okta links the app user to."""
+        password = self._create_password(user)
+        if password is not None:
+            body["password"] = password
         created = self._send(Kind.CREATE, "POST", "/Users", body)
+        app_user = self.app.app_user(user.id)
         app_user.external_id = str(created.body["id"])
         return app_user.external_id
+
+    def _create_password(self, user: OktaUser) -> str | None:
+        """The ``password`` of a Create body, registered with the redactor before it is sent.
+
+        Sync Password on (okta-provisioning.md, "Password push"; seed 004
+        ``update.password.seed``): OKTA sends the user's Okta password (none
+        known, none sent), RANDOM one Okta generates. Off: the optional
+        placeholder (okta-provisioning.md, "Create", UNCONFIRMED), no secret.
+        """
+        settings = self.app.settings
+        if not settings.to_app.sync_password:
+            return PLACEHOLDER_PASSWORD if settings.placeholder_password else None
+        if settings.to_app.password_seed == SEED_RANDOM:
+            return self._secret(_random_password())
+        return None if user.password is None else self._secret(user.password)
+
+    def _secret(self, value: str) -> str:
+        self.client.add_secret(value)
+        return value
 
     def update_profile(self, user: OktaUser) -> StepResult:
         """A profile change: ``GET`` + full ``PUT`` for custom and OIN apps alike."""
@@ -121,12 +149,6 @@ class Provisioner:
     def reactivate(self, user: OktaUser) -> StepResult:
         return self._set_active("reactivate", user, True)
 
-    def unassign_user(self, user: OktaUser) -> StepResult:
-        """Remove the direct assignment; Okta then deactivates the SCIM user."""
-        if user.id in self.app.assigned_users:
-            self.app.assigned_users.remove(user.id)
-        return self.deactivate(user)
-
     def _set_active(self, step: str, user: OktaUser, active: bool) -> StepResult:
         if not self.app.settings.to_app.deactivate_users:
             return StepResult(step, True, skipped=True)
@@ -143,6 +165,63 @@ class Provisioner:
 
         return self._user_step(step, user, run)
 
+    def sign_in(self, user: OktaUser) -> StepResult:
+        """Just-in-time provisioning at sign-in (seed 000): find the app user, else create it.
+
+        The Box quick start: at each sign-in the app finds the account linked
+        to the Okta user and creates one the first time. The link is
+        ``externalId``, which Okta's mapping sets to the Okta user id
+        (okta-provisioning.md, "Create"). Every sign-in looks up, even for a
+        user linked before, so a second sign-in finds the account instead of
+        creating a twin; two matches are ambiguous (which account would the
+        user get?) and fail. Not gated by the To App features: the app
+        provisions on its own behalf when the user arrives.
+        """
+        return self._user_step(
+            "sign_in", user, lambda: self._find_or_create(user), judge.jit_message
+        )
+
+    def _find_or_create(self, user: OktaUser) -> str:
+        match = self._lookup("/Users", "externalId", user.id)
+        if match is not None:
+            app_user = self.app.app_user(user.id)
+            app_user.external_id = _resource_id(match)
+            return app_user.external_id
+        return self._create(user, user_body(user, self.app.settings.user_mapping))
+
+    def push_password(self, user: OktaUser, password: str) -> StepResult:
+        """An Okta password change pushed to the app (okta-provisioning.md, "Password push").
+
+        OIN apps send a path-less ``PATCH`` replacing ``password``; custom
+        apps ``GET`` + full ``PUT`` carrying it, as for every other update.
+        What is sent follows the seed (Okta's provisioning API design:
+        ``pushPasswordSyncType`` SYNC_OKTA_PASSWORD | SYNC_UNIQUE_PASSWORD
+        and ``cycleSyncedPassword``; seed 004 ``update.password``): OKTA →
+        the new Okta password; RANDOM → the app never learns the Okta
+        password, so with change CHANGE Okta cycles to a new random one and
+        with KEEP_EXISTING it sends nothing. Sync Password off: nothing.
+        Every password is registered as a secret before anything is sent.
+        """
+        to_app = self.app.settings.to_app
+        self.client.add_secret(password)
+        if not to_app.sync_password:
+            return StepResult("push_password", True, skipped=True)
+        if to_app.password_seed == SEED_RANDOM:
+            if to_app.password_change != CHANGE_CYCLE:
+                return StepResult("push_password", True, skipped=True)
+            password = self._secret(_random_password())
+
+        def run() -> str:
+            scim_id = self._linked(user)
+            if self.app.settings.kind is AppKind.OIN:
+                operation = {"op": "replace", "value": {"password": password}}
+                self._send(Kind.PATCH, "PATCH", f"/Users/{scim_id}", _patch(operation))
+            else:
+                self._get_and_put(user, scim_id, password=password)
+            return scim_id
+
+        return self._user_step("push_password", user, run)
+
     def verify_user(self, user: OktaUser) -> StepResult:
         """Okta's CRUD test check: ``GET`` the user and compare with what Okta expects."""
 
@@ -156,13 +235,23 @@ class Provisioner:
 
         return self._user_step("verify_user", user, run)
 
-    def _get_and_put(self, user: OktaUser, scim_id: str, active: bool | None = None) -> None:
+    def _get_and_put(
+        self,
+        user: OktaUser,
+        scim_id: str,
+        active: bool | None = None,
+        password: str | None = None,
+    ) -> None:
         """The whole resource as read, overlaid with the mapped profile, sent back by PUT."""
         current = self._send(Kind.GET, "GET", f"/Users/{scim_id}").body
+        if not isinstance(current, dict):
+            raise _Failed("the answer is not a SCIM resource")
         body = {k: v for k, v in current.items() if k != "meta"}
         body.update(user_body(user, self.app.settings.user_mapping))
         body["id"] = scim_id
         body["active"] = self.app.app_user(user.id).active if active is None else active
+        if password is not None:
+            body["password"] = password
         self._send(Kind.PUT, "PUT", f"/Users/{scim_id}", body)
 
     def _linked(self, user: OktaUser) -> str:
@@ -171,11 +260,17 @@ class Provisioner:
             raise _Failed("the user is not linked to a user of the remote server")
         return scim_id
 
-    def _user_step(self, step: str, user: OktaUser, action: Callable[[], Any]) -> StepResult:
+    def _user_step(
+        self,
+        step: str,
+        user: OktaUser,
+        action: Callable[[], Any],
+        message: Callable[[str, str, str], str] = judge.user_message,
+    ) -> StepResult:
         self.users.setdefault(user.id, user)
         app_user = self.app.app_user(user.id)
         result = self._run(
-            step, action, lambda why: judge.user_message(user.profile.login, self.app.label, why)
+            step, action, lambda why: message(user.profile.login, self.app.label, why)
         )
         _record(app_user, result)
         return result
@@ -186,17 +281,9 @@ class Provisioner:
         """Push Groups: lookup by displayName, create or link, then push linked members."""
 
         def run() -> str:
-            found = self._list(
-                "/Groups",
-                filter=wire.eq_filter("displayName", group.name),
-                startIndex=1,
-                count=self.app.settings.page_size,
-            )
-            matches = found.get("Resources") or []
-            if len(matches) > 1:
-                raise _Failed(f"{len(matches)} groups match displayName {group.name}")
-            if matches:
-                scim_id = str(matches[0]["id"])
+            match = self._lookup("/Groups", "displayName", group.name)
+            if match is not None:
+                scim_id = _resource_id(match)
             else:
                 body = {"schemas": [GROUP_SCHEMA], "displayName": group.name, "members": []}
                 scim_id = str(self._send(Kind.CREATE, "POST", "/Groups", body).body["id"])
@@ -211,8 +298,6 @@ class Provisioner:
 
     def add_member(self, group: OktaGroup, user: OktaUser) -> StepResult:
         """``PATCH`` add ``members`` with ``value`` and ``display`` (the login)."""
-        if user.id not in group.members:
-            group.members.append(user.id)
 
         def run() -> str:
             scim_id = self._pushed(group)
@@ -227,8 +312,6 @@ class Provisioner:
 
     def remove_member(self, group: OktaGroup, user: OktaUser) -> StepResult:
         """``PATCH`` remove ``members[value eq "<id>"]``."""
-        if user.id in group.members:
-            group.members.remove(user.id)
 
         def run() -> str:
             scim_id = self._pushed(group)
@@ -241,7 +324,6 @@ class Provisioner:
 
     def rename_group(self, group: OktaGroup, new_name: str) -> StepResult:
         """Path-less ``PATCH`` replace of ``{"id", "displayName"}``."""
-        group.name = new_name
 
         def run() -> str:
             scim_id = self._pushed(group)
@@ -314,7 +396,9 @@ class Provisioner:
         try:
             data = action()
         except _Failed as failed:
-            return StepResult(step, False, self.client.exchanges[start:], message(str(failed)))
+            # The reason may quote the server (an error detail echoing a password).
+            why = self.client.redactor.text(str(failed))
+            return StepResult(step, False, self.client.exchanges[start:], message(why))
         return StepResult(step, True, self.client.exchanges[start:], data=data)
 
     def _send(self, kind: Kind, method: str, path: str, body: Any = None) -> ScimResponse:
@@ -325,6 +409,24 @@ class Provisioner:
             raise _Failed(why)
         return response
 
+    def _lookup(self, path: str, attribute: str, value: str) -> dict[str, Any] | None:
+        """Okta's lookup before create: ``filter=<attribute> eq "<value>"`` in one page.
+
+        One match is linked, none created; more than one is ambiguous and
+        Okta gives up rather than guess (okta-provisioning.md, "Create").
+        """
+        found = self._list(
+            path,
+            filter=wire.eq_filter(attribute, value),
+            startIndex=1,
+            count=self.app.settings.page_size,
+        )
+        matches = found.get("Resources") or []
+        if len(matches) > 1:
+            what = path.strip("/").lower()
+            raise _Failed(f"{len(matches)} {what} on the remote server match {attribute} {value}")
+        return matches[0] if matches else None
+
     def _list(self, path: str, **params: str | int) -> dict[str, Any]:
         body: dict[str, Any] = self._send(Kind.LIST, "GET", f"{path}?{wire.query(**params)}").body
         return body
@@ -332,6 +434,18 @@ class Provisioner:
 
 def _patch(*operations: dict[str, Any]) -> dict[str, Any]:
     return {"schemas": [PATCH_OP_URN], "Operations": list(operations)}
+
+
+def _resource_id(item: Any) -> str:
+    """The ``id`` of a listed resource; one without it cannot be linked (RFC 7643 §3.1)."""
+    if not isinstance(item, dict) or not item.get("id"):
+        raise _Failed("a resource in the answer has no id")
+    return str(item["id"])
+
+
+def _random_password() -> str:
+    """A password Okta makes up (seed RANDOM): 24 URL-safe characters."""
+    return secrets.token_urlsafe(18)
 
 
 def _import_message(why: str) -> str:

@@ -37,6 +37,35 @@ class ToAppFeatures:
     update_attributes: bool = True
     deactivate_users: bool = True
     sync_password: bool = False
+    #: ``update.password.seed``: push the user's Okta password (OKTA, sent on
+    #: create and on every Okta password change) or a random one Okta
+    #: generates (RANDOM, sent on create; ``change`` CHANGE sends a fresh
+    #: random one on each Okta password change, KEEP_EXISTING sends nothing).
+    password_seed: str = "OKTA"
+    password_change: str = "KEEP_EXISTING"
+
+
+@dataclass(frozen=True)
+class ImportSettings:
+    """The "To Okta" settings (``features/INBOUND_PROVISIONING``, seed 004).
+
+    ``exact_match`` is ``importRules.userCreateAndMatch.exactMatchCriteria``:
+    an imported user whose ``userName`` (USERNAME) or primary email (EMAIL)
+    equals an Okta user's login / email is an exact match; auto-confirmed
+    matches are linked to that Okta user, the rest wait for the admin.
+    """
+
+    username_format: str = "CUSTOM"
+    username_expression: str = "source.userName"
+    schedule_enabled: bool = False
+    full_import_expression: str | None = None
+    time_zone: str | None = None
+    exact_match: str = "USERNAME"
+    allow_partial_match: bool = False
+    auto_confirm_partial_match: bool = False
+    auto_confirm_exact_match: bool = False
+    auto_confirm_new_users: bool = False
+    auto_activate_new_users: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,6 +118,7 @@ class ProvisioningSettings:
     #: (okta-provisioning.md, "Test API Credentials", UNCONFIRMED).
     push_groups: bool = True
     user_mapping: tuple[MappingRow, ...] = DEFAULT_USER_MAPPING
+    import_settings: ImportSettings = field(default_factory=ImportSettings)
     #: Send :data:`PLACEHOLDER_PASSWORD` on create when password sync is off.
     placeholder_password: bool = False
     #: Page size of lookups and imports (okta-provisioning.md: ``count=100``).

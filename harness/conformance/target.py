@@ -247,6 +247,11 @@ class Target:
 
     # -- safety --------------------------------------------------------------
 
+    def adopt(self, endpoint: str, resource_id: str, name: str) -> None:
+        """Take over a resource another client of this run created, so :meth:`cleanup`
+        removes it (the mock Okta's runner: Okta's own client creates most of them)."""
+        self._scopes[0].created[(endpoint, resource_id)] = name
+
     def owns(self, endpoint: str, resource_id: str) -> bool:
         return any((endpoint, resource_id) in scope.created for scope in self._scopes)
 

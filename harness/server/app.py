@@ -41,8 +41,15 @@ def create_app(config: ServerConfig | None = None, *, store: Store | None = None
         *bulk_routes(service, config),
     ]
     middleware = []
-    if config.token is not None:
-        middleware.append(Middleware(BearerAuthMiddleware, token=config.token, realm=config.realm))
+    if config.authenticates:
+        middleware.append(
+            Middleware(
+                BearerAuthMiddleware,
+                token=config.token,
+                realm=config.realm,
+                basic=config.basic_credentials,
+            )
+        )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

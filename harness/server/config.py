@@ -31,6 +31,10 @@ class ServerConfig:
     #: authentication off — meant for the in-process pytest fixture only; the
     #: ``serve`` command refuses to start without a token unless ``--no-auth``.
     token: str | None = None
+    #: ``(user-id, password)`` also accepted as ``Authorization: Basic`` (RFC 7617),
+    #: for Okta's "SCIM 2.0 Test App (Basic Auth)" template (seed 002). A secret:
+    #: kept out of ``repr``. ``None``: Basic is refused.
+    basic_credentials: tuple[str, str] | None = field(default=None, repr=False)
     #: SQLite database: a file path, or ``":memory:"`` (gone when the app stops).
     database: str = ":memory:"
     #: Path prefix the SCIM endpoints are mounted under: ``""`` or ``"/scim/v2"``.
@@ -78,6 +82,18 @@ class ServerConfig:
             raise ValueError("default_count must lie between 0 and max_results")
         if self.token == "":
             raise ValueError("an empty token would accept 'Bearer ' — use None for no auth")
+        if self.basic_credentials is not None:
+            user, password = self.basic_credentials
+            if not user or ":" in user:
+                # RFC 7617 §2: the user-id cannot contain a colon (it ends at the first one).
+                raise ValueError("the Basic user-id must be non-empty and contain no ':'")
+            if not password:
+                raise ValueError("an empty Basic password would accept 'user:'")
+
+    @property
+    def authenticates(self) -> bool:
+        """Whether any credential is required (bearer token, Basic, or both)."""
+        return self.token is not None or self.basic_credentials is not None
 
     @property
     def body_limit(self) -> int:

@@ -1363,6 +1363,64 @@ def _no_fail_on_errors(request: HttpRequest, context: FaultContext) -> HttpReque
     return request.with_json({k: v for k, v in body.items() if k != key})
 
 
+# -- writes that answer 200 and are not stored ---------------------------------
+
+
+def _is_false(value: Any) -> bool:
+    """``false``, or Entra's string spelling ``"False"`` (compat ``string_booleans``)."""
+    return value is False or (isinstance(value, str) and value.casefold() == "false")
+
+
+def _any_value(value: Any) -> bool:
+    return True
+
+
+def _without_attribute(ops: list[Any], attribute: str, applies: Callable[[Any], bool]) -> list[Any]:
+    """PATCH operations with every write of ``attribute`` (a value ``applies`` accepts)
+    taken out: ``add``/``replace`` with that path, and that key of path-less values."""
+    wanted = attribute.casefold()
+    kept = [
+        op
+        for op in ops
+        if not (
+            op_name(op) in ("add", "replace")
+            and _path_of(op).casefold() == wanted
+            and applies(op_field(op, "value"))
+        )
+    ]
+    return _without_value_keys(kept, lambda key, value: key.casefold() == wanted and applies(value))
+
+
+def _write_ignored(
+    resource_type: str, attribute: str, applies: Callable[[Any], bool] = _any_value
+) -> ExchangeHook:
+    """An exchange hook for the server that answers 200 to a change of ``attribute`` on a
+    ``resource_type`` and does not store it: a PUT keeps the stored value (read first), a
+    PATCH loses the operations writing it (answered with the resource as it is when none
+    is left, as :func:`rewrite_patch` does)."""
+    patch = rewrite_patch(lambda ops: _without_attribute(ops, attribute, applies))
+
+    async def hook(request: HttpRequest, call: Call, context: FaultContext) -> HttpResponse:
+        target = item_of(request.path)
+        if target is None or target[0] != resource_type:
+            return await call(request)
+        if request.method == "PATCH":
+            return await patch(request, call, context)
+        body = request.json()
+        key = member(body, attribute)
+        if request.method != "PUT" or key is None or not applies(body[key]):
+            return await call(request)
+        stored = (await call(request.derive("GET"))).json()
+        stored_key = member(stored, attribute)
+        if stored_key is None:
+            body.pop(key)
+        else:
+            body[key] = stored[stored_key]
+        return await call(request.with_json(body))
+
+    return hook
+
+
 # ---------------------------------------------------------------------------
 # The table
 # ---------------------------------------------------------------------------
@@ -1519,6 +1577,21 @@ FAULTS: tuple[Fault, ...] = (
         response=(_delete_always_204,),
     ),
     Fault(
+        "deactivate-ignored",
+        "Setting active false on a User (PATCH or PUT) answers 200; the user stays active.",
+        "Okta deactivates with a path-less PATCH (OIN) or a full PUT (custom apps) and "
+        "treats 200 as done (okta-provisioning.md, 'Deactivate / reactivate'); the OIN CRUD "
+        "test verifies the deactivation by GET",
+        (
+            "okta.crud.deactivate-patch",
+            "okta.crud.deactivate-put",
+            "patch.replace.pathless-okta",
+            "attr.user.active.replace",
+        ),
+        exchange=(_write_ignored("Users", "active", _is_false),),
+        profile="okta",
+    ),
+    Fault(
         "last-modified-frozen",
         "meta.lastModified stays equal to meta.created after every change.",
         "RFC 7643 §3.1 (checks-catalog users.meta.lastmodified)",
@@ -1568,6 +1641,22 @@ FAULTS: tuple[Fault, ...] = (
         "Captain-P-Goldfish/scim-for-keycloak #26",
         ("groups.patch.rename-pathless", "patch.replace.pathless-okta"),
         exchange=(rewrite_patch(_drop_pathless),),
+        profile="okta",
+    ),
+    Fault(
+        "group-rename-ignored",
+        "A displayName change of a Group (PATCH, path or path-less, or PUT) answers 200 and "
+        "is not stored.",
+        "Okta renames pushed groups with a path-less replace of {id, displayName} and shows "
+        "the push as done on 200 (okta-provisioning.md, 'Push groups'); RFC 7644 §3.5.1, "
+        "§3.5.2.3",
+        (
+            "groups.patch.rename-pathless",
+            "groups.patch.okta-push",
+            "groups.patch.rename-path",
+            "groups.put.replace",
+        ),
+        exchange=(_write_ignored("Groups", "displayName"),),
         profile="okta",
     ),
     # -- filters ---------------------------------------------------------------
@@ -1911,3 +2000,65 @@ FAULTS: tuple[Fault, ...] = (
 FAULTS_BY_NAME: Mapping[str, Fault] = {fault.name: fault for fault in FAULTS}
 if len(FAULTS_BY_NAME) != len(FAULTS):  # pragma: no cover - a table typo
     raise ValueError("two faults share a name")
+
+
+# ---------------------------------------------------------------------------
+# Not a defect: rate limiting
+# ---------------------------------------------------------------------------
+
+
+class RateLimitStorm:
+    """ASGI wrapper answering 429 Too Many Requests to a deterministic share of requests.
+
+    Not a :class:`Fault`: a server may rate-limit (RFC 6585 §4; RFC 7644
+    §3.12 lists 429 among SCIM error statuses), and a client must cope —
+    Okta honours ``Retry-After`` for a bounded number of attempts
+    (okta-provisioning.md, "Requests"). So it is kept out of :data:`FAULTS`,
+    whose every entry the conformance suite must fail.
+
+    Requests are counted per wrapper (HTTP only, lifespan passes through):
+    of every ``every`` consecutive requests the first ``burst`` are answered
+    429 with a SCIM error body and, unless ``retry_after`` is ``None``, a
+    ``Retry-After`` header (delay-seconds, RFC 9110 §10.2.3); the rest reach
+    ``app``. ``endless=True`` answers every request 429 (a storm no retry
+    outlasts).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        burst: int = 4,
+        every: int = 10,
+        retry_after: str | None = "0",
+        *,
+        endless: bool = False,
+    ) -> None:
+        if not 0 <= burst <= every or every < 1:
+            raise ValueError("a storm needs 0 <= burst <= every and every >= 1")
+        self.app = app
+        self.burst = burst
+        self.every = every
+        self.retry_after = retry_after
+        self.endless = endless
+        #: HTTP requests seen, and how many of them were answered 429.
+        self.requests = 0
+        self.limited = 0
+
+    def limits(self, position: int) -> bool:
+        """Whether the request at 0-based ``position`` is answered 429."""
+        return self.endless or position % self.every < self.burst
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        position, self.requests = self.requests, self.requests + 1
+        if not self.limits(position):
+            await self.app(scope, receive, send)
+            return
+        self.limited += 1
+        await _read_request(scope, receive)  # drain the body before answering
+        answer = scim_error(429, None, "Too many requests: slow down and retry later.")
+        if self.retry_after is not None:
+            answer = answer.with_header("retry-after", self.retry_after)
+        await _send_response(answer, send)

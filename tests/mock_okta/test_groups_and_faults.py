@@ -149,3 +149,53 @@ def test_remove_member_removes_all(make_org: OrgFactory) -> None:
         org.provisioner.add_member(group, user)
     assert org.provisioner.remove_member(group, alice).ok
     assert members(org.scim_group(gid).body) == set()  # bob was removed too; Okta cannot tell
+
+
+def test_deactivate_ignored_breaks_both_kinds_of_app(make_org: OrgFactory) -> None:
+    """OIN (path-less PATCH) and custom apps (GET + full PUT) alike: 200, user still active;
+    Okta believes it and only a GET (the OIN CRUD test's verification) shows the truth."""
+    for kind in (AppKind.OIN, AppKind.CUSTOM):
+        org = make_org(kind, fault="deactivate-ignored")
+        user = jane()
+        scim_id = org.provisioner.assign_user(user).data
+        deactivate = org.provisioner.deactivate(user)
+        assert deactivate.ok, deactivate.message
+        assert org.scim_user(scim_id)["active"] is True
+        verify = org.provisioner.verify_user(user)
+        assert not verify.ok and verify.message is not None
+        assert "active is True, expected False" in verify.message
+
+
+def test_deactivate_ignored_still_takes_other_changes(make_org: OrgFactory) -> None:
+    """Only the deactivation is lost: a profile update through the same PUT is stored."""
+    org = make_org(AppKind.CUSTOM, fault="deactivate-ignored")
+    user = jane()
+    scim_id = org.provisioner.assign_user(user).data
+    user.profile.firstName = "Janet"
+    assert org.provisioner.update_profile(user).ok
+    assert org.scim_user(scim_id)["name"]["givenName"] == "Janet"
+
+
+def test_group_rename_ignored_keeps_the_old_name(make_org: OrgFactory) -> None:
+    org = make_org(fault="group-rename-ignored")
+    user = jane()
+    assert org.provisioner.assign_user(user).ok
+    group = OktaGroup.new("Engineering")
+    gid = org.provisioner.push_group(group).data
+    assert org.provisioner.add_member(group, user).ok
+    rename = org.provisioner.rename_group(group, "Platform")
+    assert rename.ok, rename.message  # 200: Okta shows the push as done
+    state = org.scim_group(gid).body
+    assert state["displayName"] == "Engineering"
+    assert len(members(state)) == 1  # the rest of the PATCH still applies
+    put = org.inspect.put(
+        f"/Groups/{gid}",
+        {
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "displayName": "Platform",
+            "members": [],
+        },
+    )
+    assert put.status == 200
+    after = org.scim_group(gid).body
+    assert after["displayName"] == "Engineering" and members(after) == set()

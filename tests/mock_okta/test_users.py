@@ -105,8 +105,8 @@ def test_full_lifecycle(make_org: OrgFactory, kind: AppKind) -> None:
         assert org.scim_user(scim_id)["active"] is active
         assert org.provisioner.verify_user(user).ok
 
-    unassign = org.provisioner.unassign_user(user)
-    assert unassign.ok and user.id not in org.app.assigned_users
+    unassign = org.provisioner.deactivate(user)
+    assert unassign.ok
     assert org.scim_user(scim_id)["active"] is False
     assert all(e.method != "DELETE" for e in org.okta_client.exchanges)
 
@@ -204,3 +204,24 @@ def test_import_users_pages_by_100(make_org: OrgFactory) -> None:
     ]
     assert len(result.data) == 250
     assert len({r["id"] for r in result.data}) == 250
+
+
+def test_placeholder_password_only_without_password_sync(make_org: OrgFactory) -> None:
+    """okta-provisioning.md, "Create": a placeholder ``password`` when sync is off (opt-in,
+    UNCONFIRMED); with Sync Password on the seeded password replaces it."""
+    from dataclasses import replace
+
+    from mock_okta.settings import PLACEHOLDER_PASSWORD
+
+    org = make_org()
+    org.app.settings = replace(org.app.settings, placeholder_password=True)
+    result = org.provisioner.assign_user(jane())
+    assert result.ok, result.message
+    assert body(result.exchanges[1])["password"] == PLACEHOLDER_PASSWORD
+
+    synced = replace(org.app.settings.to_app, sync_password=True)
+    org.app.settings = replace(org.app.settings, to_app=synced)
+    other = OktaUser.new("bob@example.com", "Bob", "Roe")
+    result = org.provisioner.assign_user(other)
+    assert result.ok, result.message
+    assert "password" not in body(result.exchanges[1])  # seed OKTA, no Okta password known

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -79,6 +81,102 @@ def test_without_a_configured_token_the_server_is_open() -> None:
         assert server.client().get("/Users").status_code == 200
     finally:
         server.close()
+
+
+# -- Basic (RFC 7617), accepted next to the bearer token when configured -------------
+
+BASIC_USER, BASIC_PASSWORD = "okta", "s3cret:with-colon-ü"
+
+
+def basic(user: str, password: str, scheme: str = "Basic") -> str:
+    pair = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    return f"{scheme} {pair}"
+
+
+@pytest.fixture
+def basic_server() -> Iterator[InProcessScimServer]:
+    server = InProcessScimServer(
+        ServerConfig(token="bearer-token", basic_credentials=(BASIC_USER, BASIC_PASSWORD))
+    )
+    yield server
+    server.close()
+
+
+@pytest.mark.parametrize("scheme", ["Basic", "basic", "BASIC"])
+def test_basic_credentials_are_accepted_when_configured(
+    basic_server: InProcessScimServer, scheme: str
+) -> None:
+    """RFC 7617 §2: ``Basic base64(user-id:password)``; the password may contain a colon
+    (only the user-id may not) and UTF-8 (§2.1); the scheme is case-insensitive."""
+    client = basic_server.client(headers={})
+    header = {"Authorization": basic(BASIC_USER, BASIC_PASSWORD, scheme)}
+    created = client.post("/Users", json=user_body("via-basic"), headers=header)
+    assert created.status_code == 201, created.text
+    assert client.get("/Users", headers={"Authorization": "Bearer bearer-token"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        basic(BASIC_USER, "wrong"),
+        basic("someone-else", BASIC_PASSWORD),
+        basic(BASIC_USER, BASIC_PASSWORD[:-1]),
+        "Basic not*base64",
+        "Basic",
+        "Bearer wrong",
+    ],
+    ids=["wrong-password", "wrong-user", "prefix", "bad-base64", "empty", "wrong-bearer"],
+)
+def test_wrong_credentials_are_401_naming_both_schemes(
+    basic_server: InProcessScimServer, authorization: str
+) -> None:
+    """RFC 7235 §4.1: one ``WWW-Authenticate`` may carry several challenges; the client
+    learns that both Bearer and Basic are accepted. Nothing is written."""
+    api = basic_server.client(headers={"Authorization": "Bearer bearer-token"})
+    before = snapshot(api)
+    response = basic_server.client(headers={}).post(
+        "/Users", json=user_body("x"), headers={"Authorization": authorization}
+    )
+    assert_error(response, 401)
+    challenge = response.headers["www-authenticate"]
+    assert challenge.startswith('Bearer realm="SCIM"')
+    assert 'Basic realm="SCIM", charset="UTF-8"' in challenge
+    assert ('error="invalid_token"' in challenge) == authorization.startswith("Bearer")
+    assert BASIC_PASSWORD not in response.text
+    assert snapshot(api) == before
+
+
+def test_basic_only_refuses_bearer_tokens() -> None:
+    server = InProcessScimServer(ServerConfig(basic_credentials=("u", "p")))
+    try:
+        client = server.client(headers={})
+        assert client.get("/Users", headers={"Authorization": basic("u", "p")}).status_code == 200
+        refused = client.get("/Users", headers={"Authorization": "Bearer p"})
+        assert_error(refused, 401)
+        assert_error(client.get("/Users"), 401)
+    finally:
+        server.close()
+
+
+def test_basic_is_refused_unless_configured(scim_server: InProcessScimServer) -> None:
+    token = scim_server.token
+    assert token is not None
+    response = scim_server.client(headers={}).get(
+        "/Users", headers={"Authorization": basic("user", token)}
+    )
+    assert_error(response, 401)
+    assert "Basic" not in response.headers["www-authenticate"]
+
+
+@pytest.mark.parametrize("pair", [("a:b", "p"), ("", "p"), ("u", "")])
+def test_basic_credentials_are_validated(pair: tuple[str, str]) -> None:
+    """RFC 7617 §2: the user-id ends at the first colon, so it cannot contain one."""
+    with pytest.raises(ValueError):
+        ServerConfig(basic_credentials=pair)
+
+
+def test_basic_credentials_stay_out_of_the_config_repr() -> None:
+    assert BASIC_PASSWORD not in repr(ServerConfig(basic_credentials=("u", BASIC_PASSWORD)))
 
 
 def test_unknown_query_parameters_are_ignored(api: httpx.Client) -> None:

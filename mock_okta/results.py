@@ -1,0 +1,252 @@
+"""The result model of ``scim-harness okta run``, its JSON form and its failure text.
+
+The JSON written by ``--report-json`` is versioned like the conformance
+report (docs/report-json.md): ``"format": "scim-harness/okta-report"``,
+``"version": 1``, schema ``okta-report.schema.json`` beside this module,
+documented in ``docs/okta-report.md``. Adding a field keeps the version;
+removing or renaming one bumps it.
+
+Verdicts of a step: ``passed``; ``failed`` (an expectation did not hold, or
+Okta reported a failure nobody expected); ``not_run`` (an earlier step
+failed — later steps depend on it); ``skipped`` (the scenario was skipped).
+Of a scenario: ``passed``, ``failed``, ``error`` (the runner could not set it
+up or broke — the message says why), ``skipped`` (with the reason).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from harness import __version__
+from harness.client import Exchange
+
+StepVerdictName = Literal["passed", "failed", "not_run", "skipped"]
+ScenarioVerdictName = Literal["passed", "failed", "error", "skipped"]
+SCENARIO_VERDICTS: tuple[ScenarioVerdictName, ...] = ("passed", "failed", "error", "skipped")
+REPORT_FORMAT = "scim-harness/okta-report"
+REPORT_VERSION = 1
+SCHEMA_PATH = Path(__file__).with_name("okta-report.schema.json")
+#: How much of a body a failure text shows (the JSON report keeps 64 KiB).
+SHOWN_BODY = 2000
+
+
+@dataclass
+class StepVerdict:
+    """One step: what it sent, Okta's message, and which expectations failed."""
+
+    index: int
+    event: str
+    line: int
+    verdict: StepVerdictName
+    #: The step's argument as written (a login, a group, ``METHOD path``).
+    argument: str = ""
+    okta_message: str | None = None
+    failures: list[str] = field(default_factory=list)
+    exchanges: list[Exchange] = field(default_factory=list)
+    duration_ms: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "event": self.event,
+            "line": self.line,
+            "argument": self.argument,
+            "verdict": self.verdict,
+            "okta_message": self.okta_message,
+            "failures": list(self.failures),
+            "duration_ms": round(self.duration_ms, 2),
+            "exchanges": [exchange.to_json() for exchange in self.exchanges],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> StepVerdict:
+        return cls(
+            index=int(data["index"]),
+            event=str(data["event"]),
+            line=int(data["line"]),
+            verdict=data["verdict"],
+            argument=str(data["argument"]),
+            okta_message=data["okta_message"],
+            failures=[str(item) for item in data["failures"]],
+            exchanges=[Exchange.from_json(item) for item in data["exchanges"]],
+            duration_ms=float(data["duration_ms"]),
+        )
+
+
+@dataclass
+class ScenarioResult:
+    """One scenario's run: a verdict per step, cleanup, and why it stopped if it did."""
+
+    name: str
+    source: str
+    verdict: ScenarioVerdictName
+    steps: list[StepVerdict] = field(default_factory=list)
+    #: Resources the run created and could not remove (``Leftover.to_json()``).
+    leftovers: list[dict[str, str]] = field(default_factory=list)
+    removed: int = 0
+    #: Seconds, setup and cleanup included.
+    duration: float = 0.0
+    #: Why the scenario was skipped or is an error.
+    reason: str | None = None
+    prefix: str = ""
+    app_kind: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict in ("passed", "skipped")
+
+    def failed_steps(self) -> list[StepVerdict]:
+        return [step for step in self.steps if step.verdict == "failed"]
+
+    def failure_text(self) -> str:
+        """Everything needed to understand the failure, without opening the report."""
+        lines = [f"scenario {self.name} ({self.source}): {self.verdict.upper()}"]
+        if self.reason:
+            lines.append(f"  {self.reason}")
+        for step in self.failed_steps():
+            lines += ["", *step_failure_lines(self.source, step)]
+        not_run = [step.index for step in self.steps if step.verdict == "not_run"]
+        if not_run:
+            lines += ["", f"not run (they depend on the failed step): steps {_ranges(not_run)}"]
+        if self.leftovers:
+            lines += ["", "cleanup could not remove:"]
+            lines += [
+                f"  {item['endpoint']}/{item['id']} ({item['name']}): "
+                f"{item['outcome']} — {item['reason']}"
+                for item in self.leftovers
+            ]
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "source": self.source,
+            "verdict": self.verdict,
+            "reason": self.reason,
+            "prefix": self.prefix,
+            "app_kind": self.app_kind,
+            "duration_ms": round(self.duration * 1000, 2),
+            "steps": [step.to_json() for step in self.steps],
+            "cleanup": {"removed": self.removed, "leftovers": list(self.leftovers)},
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ScenarioResult:
+        return cls(
+            name=str(data["name"]),
+            source=str(data["source"]),
+            verdict=data["verdict"],
+            steps=[StepVerdict.from_json(item) for item in data["steps"]],
+            leftovers=[dict(item) for item in data["cleanup"]["leftovers"]],
+            removed=int(data["cleanup"]["removed"]),
+            duration=float(data["duration_ms"]) / 1000,
+            reason=data["reason"],
+            prefix=str(data["prefix"]),
+            app_kind=str(data["app_kind"]),
+        )
+
+
+@dataclass
+class OktaRunResult:
+    """A whole ``okta run``: the versioned report is :meth:`to_json`."""
+
+    target: str
+    started_at: str
+    finished_at: str = ""
+    scenarios: list[ScenarioResult] = field(default_factory=list)
+    interrupted: bool = False
+    #: Why the run could not start (exit 2), in one line.
+    problem: str | None = None
+    exit_code: int = 0
+
+    def counts(self) -> dict[str, int]:
+        counter = Counter(result.verdict for result in self.scenarios)
+        counts: dict[str, int] = {v: counter.get(v, 0) for v in SCENARIO_VERDICTS}
+        counts["total"] = len(self.scenarios)
+        return counts
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": REPORT_FORMAT,
+            "version": REPORT_VERSION,
+            "tool": {"name": "scim-harness", "version": __version__},
+            "target": self.target,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "exit_code": self.exit_code,
+            "interrupted": self.interrupted,
+            "problem": self.problem,
+            "counts": self.counts(),
+            "scenarios": [result.to_json() for result in self.scenarios],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> OktaRunResult:
+        if data.get("format") != REPORT_FORMAT or data.get("version") != REPORT_VERSION:
+            raise ValueError(f"not a {REPORT_FORMAT} version {REPORT_VERSION} document")
+        return cls(
+            target=str(data["target"]),
+            started_at=str(data["started_at"]),
+            finished_at=str(data["finished_at"]),
+            scenarios=[ScenarioResult.from_json(item) for item in data["scenarios"]],
+            interrupted=bool(data["interrupted"]),
+            problem=data["problem"],
+            exit_code=int(data["exit_code"]),
+        )
+
+
+def write_report(path: str | Path, result: OktaRunResult) -> None:
+    text = json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n"
+    Path(path).write_text(text, encoding="utf-8")
+
+
+# -- failure text --------------------------------------------------------------
+
+
+def step_failure_lines(source: str, step: StepVerdict) -> list[str]:
+    """Where (file:line, step, event), what was expected and found, Okta's message, exchanges."""
+    head = f"{source}:{step.line}: step {step.index} {step.event}"
+    lines = [f"{head} {step.argument}".rstrip() + " — FAILED"]
+    lines += [f"  ✗ {failure}".replace("\n", "\n    ") for failure in step.failures]
+    if step.okta_message:
+        lines.append(f"  Okta's message: {step.okta_message}")
+    if step.exchanges:
+        lines.append(f"  exchanges ({len(step.exchanges)}):")
+        for exchange in step.exchanges:
+            lines += ["    " + line for line in exchange_lines(exchange)]
+    else:
+        lines.append("  exchanges: none (nothing was sent)")
+    return lines
+
+
+def exchange_lines(exchange: Exchange) -> list[str]:
+    """``METHOD url → status`` and the (already redacted) bodies, cut for reading."""
+    answer = str(exchange.status) if exchange.status is not None else f"no answer: {exchange.error}"
+    lines = [f"{exchange.method} {exchange.url} → {answer}"]
+    if exchange.request_body:
+        lines.append(f"  > {_cut(exchange.request_body)}")
+    if exchange.response_body:
+        lines.append(f"  < {_cut(exchange.response_body)}")
+    if exchange.status is not None and exchange.error:
+        lines.append(f"  ! {exchange.error}")
+    return lines
+
+
+def _cut(text: str) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= SHOWN_BODY else text[:SHOWN_BODY] + f"… ({len(text)} characters)"
+
+
+def _ranges(indexes: list[int]) -> str:
+    if len(indexes) == 1:
+        return str(indexes[0])
+    return (
+        f"{indexes[0]}–{indexes[-1]}"
+        if indexes == list(range(indexes[0], indexes[-1] + 1))
+        else (", ".join(str(i) for i in indexes))
+    )
