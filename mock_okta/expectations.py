@@ -264,9 +264,9 @@ def check_scim_group(observed: Observed, expected: ScimGroupExpectation) -> list
         return []
     who = _logins_by_scim_id(observed)
     return [
-        f"{about}: the SCIM group {group.get('id')} has members "
-        f"{_names(sorted(who.get(m, m) for m in members))}, "
-        f"expected {_names(sorted(wanted.values()))}"
+        f"{about}: the SCIM group {group.get('id')} has "
+        + (f"members {_names(sorted(who.get(m, m) for m in members))}" if members else "no members")
+        + f", expected {_names(sorted(wanted.values()))}"
     ]
 
 
