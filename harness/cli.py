@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from harness.conformance.command import add_run
+from harness.fuzz.command import add_fuzz
 from mock_okta.command import add_okta
 
 EXIT_OK = 0
@@ -103,6 +104,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], N
     add_run,
     add_serve,
     add_okta,
+    add_fuzz,
 ]
 
 

@@ -47,7 +47,19 @@ from urllib.parse import parse_qsl, quote, urlencode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from harness.scim.errors import ERROR_URN, ScimError
-from harness.scim.schema import LIST_RESPONSE_URN
+from harness.scim.expr import And, AttrPath, Compare, Filter, Not, Or, Present, ValuePath
+from harness.scim.filters import matches, parse_filter
+from harness.scim.schema import (
+    BINARY,
+    LIST_RESPONSE_URN,
+    NEVER,
+    REFERENCE,
+    RESOURCE_TYPES,
+    STRING,
+    Attribute,
+    ResourceType,
+    Schema,
+)
 from harness.server.app import create_app
 from harness.server.config import ServerConfig
 from harness.server.http import SCIM_MEDIA_TYPE
@@ -1421,6 +1433,231 @@ def _write_ignored(
     return hook
 
 
+# -- filters evaluated by a differently broken server ---------------------------
+#
+# These two defects change what one operator means inside any filter, however
+# nested (``not (a co "x") or b pr``), so a text rewrite of whole clauses or a
+# post-filter of the page would model them only for simple filters. Instead
+# the filter is parsed with the core's parser (:func:`parse_filter`), the
+# broken operator's nodes are replaced by nodes the honest server evaluates
+# the way the broken one would, and the tree goes back as text
+# (``harness.scim.expr`` renders canonical filter text). Sorting, paging and
+# totalResults stay the app's, so the defect is exactly the operator's.
+
+_RESOURCE_ID = AttrPath(None, "id")
+#: ``not (id pr)``: false for every resource (``id`` is always assigned, RFC 7643 §3.1).
+_NOTHING: Filter = Not(Present(_RESOURCE_ID))
+_TEXT_TYPES = frozenset({STRING, REFERENCE, BINARY})
+
+
+def _listed_type(request: HttpRequest) -> tuple[ResourceType, str] | None:
+    """The resource type a list query reads and its collection path (``…/Users``);
+    None for the server-root ``/.search``, which spans types."""
+    if not is_listing(request):
+        return None
+    path = request.path[: -len("/.search")] if request.path.endswith("/.search") else request.path
+    name = collection_of(path)
+    for resource_type in RESOURCE_TYPES:
+        if name and resource_type.endpoint == f"/{name}":
+            return resource_type, path
+    return None
+
+
+def _parsed(text: Any) -> Filter | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        return parse_filter(text)
+    except ScimError:
+        return None  # the app answers 400 invalidFilter as usual
+
+
+def _with_filter(request: HttpRequest, text: str) -> HttpRequest:
+    """``request`` asking for ``text`` as its filter (query string or SearchRequest body)."""
+    params = list_params(request)
+    params["filter"] = text
+    if request.method == "POST" and _SEARCH.search(request.path):
+        return request.with_json(params)
+    return request.with_query((key, str(value)) for key, value in params.items())
+
+
+def _any_of_ids(ids: list[str]) -> Filter:
+    """``id eq "a" or id eq "b" …``; ``not (id pr)`` when there are none."""
+    if not ids:
+        return _NOTHING
+    node: Filter = Compare(_RESOURCE_ID, "eq", ids[0])
+    for value in ids[1:]:
+        node = Or(node, Compare(_RESOURCE_ID, "eq", value))
+    return node
+
+
+def _case_exact_attribute(attribute: Attribute) -> Attribute:
+    return dataclasses.replace(
+        attribute,
+        case_exact=True,
+        sub_attributes=tuple(_case_exact_attribute(sub) for sub in attribute.sub_attributes),
+    )
+
+
+def _case_exact_schema(schema: Schema) -> Schema:
+    return dataclasses.replace(
+        schema, attributes=tuple(_case_exact_attribute(a) for a in schema.attributes)
+    )
+
+
+def _case_exact_type(resource_type: ResourceType) -> ResourceType:
+    """``resource_type`` with every string attribute caseExact: how the broken ``co`` sees it."""
+    return dataclasses.replace(
+        resource_type,
+        schema=_case_exact_schema(resource_type.schema),
+        extensions=tuple((_case_exact_schema(ext), req) for ext, req in resource_type.extensions),
+    )
+
+
+_CASE_EXACT_TYPES = {rt.name: _case_exact_type(rt) for rt in RESOURCE_TYPES}
+
+
+async def _all_matching(call: Call, request: HttpRequest, path: str, text: str) -> list[JsonDict]:
+    """Every resource the app finds for ``text`` under ``path``, page by page."""
+    found: list[JsonDict] = []
+    for _ in range(1000):  # pages; a bound, not a limit anyone reaches
+        query = (("filter", text), ("startIndex", str(len(found) + 1)), ("count", "1000"))
+        lookup = dataclasses.replace(request.derive("GET", query), path=path)
+        body = (await call(lookup)).json()
+        page = body.get("Resources") if is_list_response(body) else None
+        if not page:
+            break
+        found += [item for item in page if isinstance(item, dict)]
+        if len(found) >= int(body.get("totalResults") or 0):
+            break
+    return found
+
+
+async def _co_case_sensitive(
+    request: HttpRequest, call: Call, context: FaultContext
+) -> HttpResponse:
+    """``co`` compares case-sensitively whatever the attribute's caseExact says.
+
+    The vendor bug: ``eq`` (which Okta's OIN test exercises with an upper-cased
+    userName) lower-cases both sides, but ``co`` is a SQL ``LIKE '%v%'`` under a
+    case-sensitive collation (or Python's ``v in stored``): RFC 7643 §2.2
+    caseExact false / RFC 7644 §3.4.2.2 say "co" on userName, emails.value,
+    displayName … ignores case. Modelled exactly: each ``co`` comparison of
+    the filter outside a value path is replaced by the ids of the resources
+    whose value contains the literal case-sensitively (the app's own ``co``
+    answer, narrowed with a caseExact copy of the schema); ``co`` inside
+    ``emails[…]`` is left alone.
+    """
+    listed = _listed_type(request)
+    tree = _parsed(list_params(request).get("filter")) if listed else None
+    if listed is None or tree is None:
+        return await call(request)
+    resource_type, path = listed
+    exact = _CASE_EXACT_TYPES[resource_type.name]
+
+    async def narrowed(node: Filter) -> Filter:
+        match node:
+            case And(left, right):
+                return And(await narrowed(left), await narrowed(right))
+            case Or(left, right):
+                return Or(await narrowed(left), await narrowed(right))
+            case Not(inner):
+                return Not(await narrowed(inner))
+            case Compare(_, "co", value) if isinstance(value, str):
+                candidates = await _all_matching(call, request, path, str(node))
+                ids = [str(item.get("id")) for item in candidates if matches(node, item, exact)]
+                return _any_of_ids(ids)
+        return node
+
+    rewritten = await narrowed(tree)
+    if rewritten == tree:
+        return await call(request)
+    return await call(_with_filter(request, str(rewritten)))
+
+
+def _always_listed(resource_type: ResourceType) -> tuple[str, ...]:
+    """The multi-valued core attributes an ORM serialises as ``[]`` when it has none."""
+    return tuple(
+        attribute.name
+        for attribute in resource_type.schema.attributes
+        if attribute.multi_valued and attribute.returned != NEVER
+    )
+
+
+def _pr_as_key_exists(tree: Filter, resource_type: ResourceType) -> Filter:
+    """``pr`` read as "the key is in the JSON": ``[]`` and ``""`` count as present.
+
+    A multi-valued core attribute is always stored (as ``[]`` when empty, see
+    :func:`_show_empty_lists`), so its ``pr`` is ``id pr`` (always true); a
+    string one also matches ``""`` (the reference server keeps ``""`` as sent,
+    pitfalls §3), so ``title pr`` becomes ``title pr or title eq ""``.
+    """
+    always = {name.casefold() for name in _always_listed(resource_type)}
+
+    def attribute_of(path: AttrPath, parent: Attribute | None) -> tuple[Attribute, bool] | None:
+        """The attribute ``path`` names and whether it is a top-level core one."""
+        if parent is not None:
+            sub = parent.sub(path.attr) if path.urn is None and path.sub_attr is None else None
+            return None if sub is None else (sub, False)
+        ref = resource_type.resolve(path.urn, path.attr, path.sub_attr)
+        if ref is None:
+            return None
+        return ref.target, ref.container is None and ref.sub_attribute is None
+
+    def widened(node: Filter, parent: Attribute | None) -> Filter:
+        match node:
+            case And(left, right):
+                return And(widened(left, parent), widened(right, parent))
+            case Or(left, right):
+                return Or(widened(left, parent), widened(right, parent))
+            case Not(inner):
+                return Not(widened(inner, parent))
+            case ValuePath(path, inner):
+                ref = resource_type.resolve(path.urn, path.attr, path.sub_attr)
+                return node if ref is None else ValuePath(path, widened(inner, ref.attribute))
+            case Present(path):
+                found = attribute_of(path, parent)
+                if found is None:
+                    return node
+                attribute, top = found
+                if top and attribute.multi_valued and attribute.name.casefold() in always:
+                    return Present(_RESOURCE_ID)
+                if attribute.type in _TEXT_TYPES:
+                    return Or(node, Compare(path, "eq", ""))
+        return node
+
+    return widened(tree, None)
+
+
+def _pr_key_exists(request: HttpRequest, context: FaultContext) -> HttpRequest | HttpResponse:
+    """The request half of ``filter-pr-empty-list``: list filters get the broken ``pr``."""
+    listed = _listed_type(request)
+    tree = _parsed(list_params(request).get("filter")) if listed else None
+    if listed is None or tree is None:
+        return request
+    rewritten = _pr_as_key_exists(tree, listed[0])
+    return request if rewritten == tree else _with_filter(request, str(rewritten))
+
+
+def _show_empty_lists(resource: JsonDict, request: HttpRequest, context: FaultContext) -> JsonDict:
+    """The response half: an unassigned multi-valued attribute is served as ``[]``.
+
+    RFC 7643 §2.5 makes ``[]`` and unassigned the same state, so showing it
+    is harmless by itself; with ``pr`` as "key exists" it makes ``emails pr``
+    true for a user without e-mails. Projected answers are left alone.
+    """
+    params = list_params(request)
+    if "attributes" in params or "excludedAttributes" in params:
+        return resource
+    schemas = {str(urn) for urn in resource.get("schemas") or []}
+    for resource_type in RESOURCE_TYPES:
+        if resource_type.schema.id in schemas:
+            for name in _always_listed(resource_type):
+                if member(resource, name) is None:
+                    resource[name] = []
+    return resource
+
+
 # ---------------------------------------------------------------------------
 # The table
 # ---------------------------------------------------------------------------
@@ -1732,6 +1969,25 @@ FAULTS: tuple[Fault, ...] = (
         "scim2-filter-parser 0.7.0 (scim2-filter-parser-notes.md); RFC 7644 §3.4.2.2",
         ("filter.precedence",),
         request=(rewrite_filter(_left_to_right),),
+    ),
+    Fault(
+        "filter-co-case-sensitive",
+        "co compares case-sensitively on caseExact=false attributes (userName, emails.value, "
+        "displayName); eq still ignores case.",
+        "RFC 7643 §2.2 caseExact, RFC 7644 §3.4.2.2; a SQL LIKE under a case-sensitive "
+        "collation (pitfalls §4); the fuzzing issue's planted defect",
+        ("filter.co",),
+        exchange=(_co_case_sensitive,),
+    ),
+    Fault(
+        "filter-pr-empty-list",
+        "pr is 'the key exists': true for a multi-valued attribute served as [] and for an "
+        "empty string.",
+        "RFC 7644 §3.4.2.2 ('pr: if the attribute has a non-empty value'), RFC 7643 §2.5 "
+        "(pitfalls §3); an ORM that serialises empty collections and tests IS NOT NULL",
+        ("filter.pr.complex",),
+        request=(_pr_key_exists,),
+        response=(on_resources(_show_empty_lists),),
     ),
     # -- paging ----------------------------------------------------------------
     Fault(

@@ -1,7 +1,7 @@
 """Properties of filters (RFC 7644 §3.4.2.2), checked with hypothesis.
 
 Filters are drawn from the grammar over the User schema and resources at
-random (tests/scim/strategies.py):
+random (harness/fuzz/filters.py):
 
 * the text of a tree parses back to the tree (``str`` is faithful);
 * Boolean laws hold on evaluation: De Morgan, double negation, ``x ne v`` ≡
@@ -23,23 +23,23 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from harness.scim.errors import ScimError
-from harness.scim.expr import And, Compare, Filter, Not, Or, PatchPath, Present, ValuePath
-from harness.scim.filters import compile_filter, matches, parse_filter, validate_filter
-from harness.scim.paths import parse_path
-from harness.scim.schema import USER
-from tests.scim.strategies import (
+from harness.fuzz.filters import (
     SYNTAX_PIECES,
     case_insensitive_string_comparisons,
     casefold_names,
     filters,
     flip_ascii_case,
-    junk_users,
+    junk_resources,
     render,
     single_valued_comparisons,
+    stored_resources,
     syntax_soup,
-    users,
 )
+from harness.scim.errors import ScimError
+from harness.scim.expr import And, Compare, Filter, Not, Or, PatchPath, Present, ValuePath
+from harness.scim.filters import compile_filter, matches, parse_filter, validate_filter
+from harness.scim.paths import parse_path
+from harness.scim.schema import USER
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -58,7 +58,7 @@ def test_text_round_trip(expr: Filter) -> None:
 
 
 @FAST
-@given(filters(max_leaves=3), filters(max_leaves=3), users())
+@given(filters(max_leaves=3), filters(max_leaves=3), stored_resources())
 def test_de_morgan(a: Filter, b: Filter, resource: dict[str, Any]) -> None:
     """§3.4.2.2 Table 4: not/and/or are the Boolean operators, so
     ``not (a and b)`` ≡ ``not a or not b`` and ``not (a or b)`` ≡ ``not a and not b``."""
@@ -67,7 +67,7 @@ def test_de_morgan(a: Filter, b: Filter, resource: dict[str, Any]) -> None:
 
 
 @FAST
-@given(filters(), users())
+@given(filters(), stored_resources())
 def test_double_negation(expr: Filter, resource: dict[str, Any]) -> None:
     """``not (not (f))`` ≡ ``f``: "not" inverts a two-valued result (pitfalls §1 makes
     absent attributes false, not unknown)."""
@@ -77,7 +77,7 @@ def test_double_negation(expr: Filter, resource: dict[str, Any]) -> None:
 
 
 @FAST
-@given(single_valued_comparisons(), users())
+@given(single_valued_comparisons(), stored_resources())
 def test_ne_is_not_eq_on_single_valued_attributes(
     compare: Compare, resource: dict[str, Any]
 ) -> None:
@@ -88,7 +88,7 @@ def test_ne_is_not_eq_on_single_valued_attributes(
 
 
 @FAST
-@given(case_insensitive_string_comparisons(), users(), st.randoms(use_true_random=False))
+@given(case_insensitive_string_comparisons(), stored_resources(), st.randoms(use_true_random=False))
 def test_case_of_case_insensitive_values_does_not_matter(
     compare: Compare, resource: dict[str, Any], rng: random.Random
 ) -> None:
@@ -100,7 +100,7 @@ def test_case_of_case_insensitive_values_does_not_matter(
 
 
 @FAST
-@given(filters(), users(), st.randoms(use_true_random=False))
+@given(filters(), stored_resources(), st.randoms(use_true_random=False))
 def test_case_of_names_and_operators_does_not_matter(
     expr: Filter, resource: dict[str, Any], rng: random.Random
 ) -> None:
@@ -122,7 +122,7 @@ def test_redundant_parentheses_keep_the_parse(expr: Filter, rng: random.Random) 
 
 
 @FAST
-@given(filters(max_leaves=2), filters(max_leaves=2), filters(max_leaves=2), users())
+@given(filters(max_leaves=2), filters(max_leaves=2), filters(max_leaves=2), stored_resources())
 def test_and_binds_tighter_than_or(
     a: Filter, b: Filter, c: Filter, resource: dict[str, Any]
 ) -> None:
@@ -146,7 +146,7 @@ def test_or_then_and_differs_from_and_then_or() -> None:
 
 
 @FAST
-@given(filters(), junk_users())
+@given(filters(), junk_resources())
 def test_evaluation_never_raises(expr: Filter, resource: dict[str, Any]) -> None:
     """A valid filter on a resource holding any JSON at any known key answers a bool:
     a stored value of an unexpected type simply does not match."""

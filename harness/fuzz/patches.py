@@ -1,0 +1,692 @@
+"""PatchOp request bodies (RFC 7644 §3.5.2) against an existing resource, valid and invalid.
+
+Valid bodies (:func:`patch_bodies`) are built one operation at a time
+against the resource as the server returned it. Each operation is drawn
+from a named :class:`OpKind` — the RFC shapes (add/replace/remove of a
+simple attribute, a sub-attribute, a value-filtered element or its
+sub-attribute, path-less add/replace, a URN-qualified extension path) and
+the IdP shapes the core tolerates (Okta's path-less
+``{"op": "replace", "value": {"active": false}}``, Entra's ``"Replace"``,
+flat ``"name.givenName"`` keys and ``"False"`` strings — the last only
+where ``Compat.string_booleans`` is on). Which attributes exist, which are
+writable and which sub-attributes they have is read from the schema
+registry; targets of value filters are taken from the current state, so a
+filter selects something (§3.5.2.3 makes a replace that selects nothing a
+``noTarget`` error).
+
+To know the state the next operation sees, each drawn operation is applied
+with the semantics core (:func:`harness.scim.patch.apply_patch`, then
+:func:`harness.scim.resources.validate_resource` for the whole-resource
+rules a server checks after a PATCH); an operation the core refuses — two
+primaries after a type filter matched two values, say — is dropped and
+another one drawn. The body is therefore valid by construction for the
+core, never by a re-implementation of PATCH here.
+
+Invalid bodies (:func:`invalid_patch_bodies`) hold one named defect —
+unknown op, malformed or unknown path, remove without a path (§3.5.2.2
+``noTarget``), a readOnly target, a wrong value type, a missing
+``Operations`` or PatchOp URN — possibly after valid operations, so that
+atomicity (§3.5.2: "SHALL be treated as atomic") is exercised too.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import assume
+from hypothesis import strategies as st
+
+from harness.fuzz.resources import attribute_values, name_tokens, writable
+from harness.scim.compat import DEFAULT, Compat
+from harness.scim.errors import ScimError
+from harness.scim.expr import AttrPath, Compare
+from harness.scim.patch import apply_patch, parse_patch_request
+from harness.scim.resources import validate_resource
+from harness.scim.schema import (
+    GROUP,
+    PATCH_OP_URN,
+    USER,
+    Attribute,
+    ResourceType,
+)
+
+__all__ = [
+    "INVALID_KINDS",
+    "OP_KINDS",
+    "InvalidKind",
+    "OpKind",
+    "invalid_patch_bodies",
+    "patch_bodies",
+    "patch_body",
+]
+
+JsonDict = dict[str, Any]
+
+
+def patch_body(operations: list[JsonDict]) -> JsonDict:
+    """A PatchOp request body (RFC 7644 §3.5.2) holding ``operations``."""
+    return {"schemas": [PATCH_OP_URN], "Operations": operations}
+
+
+# --------------------------------------------------------------------------
+# What a resource type lets a PATCH touch
+# --------------------------------------------------------------------------
+
+#: Attributes left to dedicated kinds (required names, uniqueness,
+#: membership) or out of the fuzzed set: ``password`` is writeOnly and never returned (RFC 7643
+#: §4.1.1), so a result oracle could not see it; ``manager`` would need the
+#: id of an existing User; ``members`` needs the caller's member ids.
+_SPECIAL = frozenset({"externalId", "password", "manager", "members"})
+
+
+@dataclass(frozen=True)
+class _Target:
+    """A writable attribute: where it lives (container URN) and its definition."""
+
+    container: str | None
+    attribute: Attribute
+
+    def path(self, sub: str | None = None, *, qualified: bool = False) -> str:
+        """Its PATCH path; extension attributes always URN-qualified unless bare is asked."""
+        name = self.attribute.name if sub is None else f"{self.attribute.name}.{sub}"
+        return f"{self.container}:{name}" if self.container and qualified else name
+
+
+def _targets(resource_type: ResourceType) -> list[_Target]:
+    """Writable attributes fuzzed generically; required ones (``userName``, Group
+    ``displayName``) are unique names, changed by the ``rename`` kind only."""
+    return [
+        _Target(container, attribute)
+        for container, attribute in resource_type.all_attributes()
+        if writable(attribute) and not attribute.required and attribute.name not in _SPECIAL
+    ]
+
+
+def _simple(rt: ResourceType) -> list[_Target]:
+    return [t for t in _targets(rt) if not t.attribute.is_complex and not t.attribute.multi_valued]
+
+
+def _singular_complex(rt: ResourceType) -> list[_Target]:
+    return [t for t in _targets(rt) if t.attribute.is_complex and not t.attribute.multi_valued]
+
+
+def _multi(rt: ResourceType) -> list[_Target]:
+    return [t for t in _targets(rt) if t.attribute.multi_valued and t.attribute.is_complex]
+
+
+def _writable_subs(attribute: Attribute) -> list[Attribute]:
+    return [sub for sub in attribute.sub_attributes if writable(sub)]
+
+
+def _current(state: JsonDict, target: _Target) -> Any:
+    holder = state if target.container is None else state.get(target.container)
+    return holder.get(target.attribute.name) if isinstance(holder, dict) else None
+
+
+def _values(dotted: str, attribute: Attribute) -> st.SearchStrategy[Any]:
+    return attribute_values(dotted, attribute)
+
+
+# --------------------------------------------------------------------------
+# Operation kinds
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Context:
+    resource_type: ResourceType
+    state: JsonDict
+    compat: Compat
+    member_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OpKind:
+    """A named shape of PATCH operation and the RFC rule (or IdP habit) it exercises.
+
+    ``build`` returns None when the shape does not apply to the current
+    state (no email to filter on, a Group asked for ``active``).
+    """
+
+    name: str
+    why: str
+    build: Callable[[st.DrawFn, _Context], JsonDict | None]
+
+    def __repr__(self) -> str:
+        return f"OpKind({self.name!r})"
+
+
+def _op_name(draw: st.DrawFn, op: str) -> str:
+    """``op`` as the RFC writes it, or capitalised as Entra sends it (pitfalls §14)."""
+    return draw(st.sampled_from([op, op.capitalize()]))
+
+
+def _set_simple(op: str) -> Callable[[st.DrawFn, _Context], JsonDict | None]:
+    def build(draw: st.DrawFn, ctx: _Context) -> JsonDict | None:
+        targets = _simple(ctx.resource_type)
+        if not targets:
+            return None
+        target = draw(st.sampled_from(targets))
+        qualified = draw(st.booleans())
+        path = target.path(qualified=qualified)
+        if target.container is None and qualified:
+            path = f"{ctx.resource_type.schema.id}:{path}"  # RFC 7644 §3.10 core URN prefix
+        value = draw(_values(target.attribute.name, target.attribute))
+        return {"op": _op_name(draw, op), "path": path, "value": value}
+
+    return build
+
+
+def _remove_simple(draw: st.DrawFn, ctx: _Context) -> JsonDict | None:
+    targets = [t for t in _targets(ctx.resource_type) if not t.attribute.required]
+    if not targets:
+        return None
+    target = draw(st.sampled_from(targets))
+    return {"op": _op_name(draw, "remove"), "path": target.path(qualified=draw(st.booleans()))}
+
+
+def _sub_attribute(op: str) -> Callable[[st.DrawFn, _Context], JsonDict | None]:
+    def build(draw: st.DrawFn, ctx: _Context) -> JsonDict | None:
+        targets = _singular_complex(ctx.resource_type)
+        if not targets:
+            return None
+        target = draw(st.sampled_from(targets))
+        sub = draw(st.sampled_from(_writable_subs(target.attribute)))
+        operation: JsonDict = {"op": _op_name(draw, op), "path": target.path(sub.name)}
+        if op != "remove":
+            operation["value"] = draw(_values(f"{target.attribute.name}.{sub.name}", sub))
+        return operation
+
+    return build
+
+
+def _whole_multi(op: str) -> Callable[[st.DrawFn, _Context], JsonDict | None]:
+    def build(draw: st.DrawFn, ctx: _Context) -> JsonDict | None:
+        targets = _multi(ctx.resource_type)
+        if not targets:
+            return None
+        target = draw(st.sampled_from(targets))
+        value = draw(_values(target.attribute.name, target.attribute))
+        return {"op": _op_name(draw, op), "path": target.path(), "value": value}
+
+    return build
+
+
+def _element_filter(draw: st.DrawFn, element: Any) -> str | None:
+    """A valFilter selecting ``element``: by ``type`` or by ``value`` (§3.5.2 valuePath)."""
+    if not isinstance(element, dict):
+        return None
+    keys = [key for key in ("type", "value") if isinstance(element.get(key), str)]
+    if not keys:
+        return None
+    key = draw(st.sampled_from(keys))
+    return str(Compare(AttrPath(None, key), "eq", element[key]))
+
+
+def _filtered(op: str, with_sub: bool) -> Callable[[st.DrawFn, _Context], JsonDict | None]:
+    def build(draw: st.DrawFn, ctx: _Context) -> JsonDict | None:
+        candidates = [t for t in _multi(ctx.resource_type) if _current(ctx.state, t)]
+        if not candidates:
+            return None
+        target = draw(st.sampled_from(candidates))
+        element = draw(st.sampled_from(_current(ctx.state, target)))
+        selector = _element_filter(draw, element)
+        if selector is None:
+            return None
+        path = f"{target.path()}[{selector}]"
+        operation: JsonDict = {"op": _op_name(draw, op)}
+        if with_sub:
+            sub = draw(st.sampled_from(_writable_subs(target.attribute)))
+            path += f".{sub.name}"
+            if op != "remove":
+                operation["value"] = draw(_values(f"{target.attribute.name}.{sub.name}", sub))
+        elif op != "remove":
+            one = draw(_values(target.attribute.name, target.attribute))
+            operation["value"] = one[0]
+        operation["path"] = path
+        return operation
+
+    return build
+
+
+def _add_by_type(draw: st.DrawFn, ctx: _Context) -> JsonDict | None:
+    """``add emails[type eq "work"].value``: creates the element when none matches
+    (RFC 7644 §3.5.2.1 "If the target location does not exist …"; Entra's shape)."""
+    targets = [
+        t for t in _multi(ctx.resource_type) if t.attribute.sub("type") and t.attribute.sub("value")
+    ]
+    if not targets:
+        return None
+    target = draw(st.sampled_from(targets))
+    type_sub, value_sub = target.attribute.sub("type"), target.attribute.sub("value")
+    assert type_sub is not None and value_sub is not None
+    kind = draw(st.sampled_from(type_sub.canonical_values or ("work",)))
+    value = draw(_values(f"{target.attribute.name}.value", value_sub))
+    path = f'{target.path()}[type eq "{kind}"].value'
+    return {"op": _op_name(draw, "add"), "path": path, "value": value}
+
+
+def _remove_filtered(with_sub: bool) -> Callable[[st.DrawFn, _Context], JsonDict | None]:
+    return _filtered("remove", with_sub)
+
+
+def _pathless(op: str) -> Callable[[st.DrawFn, _Context], JsonDict | None]:
+    """§3.5.2.1/§3.5.2.3 without ``path``: an object of attributes (extension under its URN)."""
+
+    def build(draw: st.DrawFn, ctx: _Context) -> JsonDict | None:
+        candidates = _simple(ctx.resource_type) + _singular_complex(ctx.resource_type)
+        if not candidates:
+            return None
+        chosen = draw(
+            st.lists(
+                st.sampled_from(candidates),
+                min_size=1,
+                max_size=3,
+                unique=True,
+            )
+        )
+        value: JsonDict = {}
+        for target in chosen:
+            item = draw(_values(target.attribute.name, target.attribute))
+            holder = value if target.container is None else value.setdefault(target.container, {})
+            holder[target.attribute.name] = item
+        return {"op": _op_name(draw, op), "value": value}
+
+    return build
+
+
+def _okta_deactivate(draw: st.DrawFn, ctx: _Context) -> JsonDict | None:
+    """Okta's deprovisioning PATCH (okta-provisioning.md): path-less ``active: false``."""
+    if ctx.resource_type.resolve(None, "active") is None:
+        return None
+    return {"op": "replace", "value": {"active": draw(st.booleans())}}
+
+
+def _entra_string_boolean(draw: st.DrawFn, ctx: _Context) -> JsonDict | None:
+    """Entra legacy ``"False"`` for ``active`` (pitfalls §14): only under the switch."""
+    if not ctx.compat.string_booleans or ctx.resource_type.resolve(None, "active") is None:
+        return None
+    value = draw(st.sampled_from(["True", "False", "true", "false"]))
+    return {"op": "Replace", "path": "active", "value": value}
+
+
+def _entra_flat_keys(draw: st.DrawFn, ctx: _Context) -> JsonDict | None:
+    """Entra compliant mode: path-less value whose keys are paths (pitfalls §13)."""
+    value: JsonDict = {}
+    complex_targets, simple_targets = (
+        _singular_complex(ctx.resource_type),
+        _simple(ctx.resource_type),
+    )
+    if not complex_targets or not simple_targets:
+        return None
+    for target in draw(st.lists(st.sampled_from(complex_targets), max_size=1, unique=True)):
+        sub = draw(st.sampled_from(_writable_subs(target.attribute)))
+        value[target.path(sub.name)] = draw(_values(f"{target.attribute.name}.{sub.name}", sub))
+    for target in draw(st.lists(st.sampled_from(simple_targets), max_size=2, unique=True)):
+        value[target.path(qualified=True)] = draw(_values(target.attribute.name, target.attribute))
+    if not value:
+        return None
+    return {"op": draw(st.sampled_from(["Add", "Replace"])), "value": value}
+
+
+def _extension_object(draw: st.DrawFn, ctx: _Context) -> JsonDict | None:
+    """The extension URN alone as the path (RFC 7644 §3.10), an object as the value."""
+    extensions = [ext for ext, _required in ctx.resource_type.extensions]
+    if not extensions:
+        return None
+    extension = draw(st.sampled_from(extensions))
+    simple = [a for a in extension.attributes if writable(a) and a.name not in _SPECIAL]
+    chosen = draw(st.lists(st.sampled_from(simple), min_size=1, max_size=3, unique=True))
+    value = {attribute.name: draw(_values(attribute.name, attribute)) for attribute in chosen}
+    return {"op": _op_name(draw, draw(st.sampled_from(["add", "replace"]))), "path": extension.id,
+            "value": value}  # fmt: skip
+
+
+def _rename(draw: st.DrawFn, ctx: _Context) -> JsonDict | None:
+    """``userName`` (User) or ``displayName`` (Group) extended with a token: the new
+    name keeps the run's prefix and stays unique (RFC 7643 §4.1.1, pitfalls §28)."""
+    name = "userName" if ctx.resource_type is USER else "displayName"
+    current = ctx.state.get(name)
+    if ctx.resource_type not in (USER, GROUP) or not isinstance(current, str):
+        return None
+    token = draw(name_tokens())
+    return {"op": _op_name(draw, "replace"), "path": name, "value": f"{current[:200]}~{token}"}
+
+
+def _external_id(draw: st.DrawFn, ctx: _Context) -> JsonDict | None:
+    """``externalId`` (case-exact, unique per type on the reference server) from the id."""
+    op = draw(st.sampled_from(["replace", "remove"]))
+    if op == "remove":
+        return {"op": _op_name(draw, op), "path": "externalId"}
+    token = draw(name_tokens())
+    return {"op": _op_name(draw, op), "path": "externalId",
+            "value": f"ext-{ctx.state.get('id', '')}-{token}"}  # fmt: skip
+
+
+def _members(draw: st.DrawFn, ctx: _Context) -> JsonDict | None:
+    """Group membership (RFC 7643 §4.2): add known ids, remove present ones by filter."""
+    if ctx.resource_type.resolve(None, "members") is None:
+        return None
+    present = [m.get("value") for m in ctx.state.get("members") or [] if isinstance(m, dict)]
+    choices: list[JsonDict] = []
+    if ctx.member_ids:
+        ids = draw(st.lists(st.sampled_from(ctx.member_ids), min_size=1, max_size=3, unique=True))
+        choices.append({"op": _op_name(draw, "add"), "path": "members",
+                        "value": [{"value": member} for member in ids]})  # fmt: skip
+    if present:
+        member = draw(st.sampled_from(present))
+        selector = str(Compare(AttrPath(None, "value"), "eq", member))
+        choices.append({"op": _op_name(draw, "remove"), "path": f"members[{selector}]"})
+    if not choices:
+        return None
+    return draw(st.sampled_from(choices))
+
+
+#: Every kind of valid operation, simplest first (shrinking goes there).
+OP_KINDS: tuple[OpKind, ...] = (
+    OpKind("replace-simple", "§3.5.2.3 replace a singular attribute", _set_simple("replace")),
+    OpKind("add-simple", "§3.5.2.1 add to a singular attribute replaces it", _set_simple("add")),
+    OpKind("remove-simple", "§3.5.2.2 remove an attribute (absent: no-op, pitfalls §9)",
+           _remove_simple),
+    OpKind("replace-sub", "§3.5.2.3 replace name.givenName", _sub_attribute("replace")),
+    OpKind("add-sub", "§3.5.2.1 add name.givenName", _sub_attribute("add")),
+    OpKind("remove-sub", "§3.5.2.2 remove name.givenName", _sub_attribute("remove")),
+    OpKind("add-multi", "§3.5.2.1 add values to a multi-valued attribute", _whole_multi("add")),
+    OpKind("replace-multi", "§3.5.2.3 replace all values", _whole_multi("replace")),
+    OpKind("replace-filtered-sub", '§3.5.2.3 replace emails[type eq "work"].value',
+           _filtered("replace", True)),
+    OpKind("add-filtered-sub", "§3.5.2.1 add to a selected value's sub-attribute",
+           _filtered("add", True)),
+    OpKind("replace-filtered", "§3.5.2.3 replace the selected values", _filtered("replace", False)),
+    OpKind("add-by-type", "§3.5.2.1 add emails[type eq \"…\"].value creates (Entra)",
+           _add_by_type),
+    OpKind("remove-filtered", "§3.5.2.2 remove the selected values", _remove_filtered(False)),
+    OpKind("remove-filtered-sub", "§3.5.2.2 remove a selected value's sub-attribute",
+           _remove_filtered(True)),
+    OpKind("pathless-replace", "§3.5.2.3 no path: an object of attributes", _pathless("replace")),
+    OpKind("pathless-add", "§3.5.2.1 no path: an object of attributes", _pathless("add")),
+    OpKind("okta-deactivate", "Okta: {op: replace, value: {active: false}}", _okta_deactivate),
+    OpKind("entra-string-boolean", 'Entra legacy "False" (Compat.string_booleans)',
+           _entra_string_boolean),
+    OpKind("entra-flat-keys", 'Entra: {"name.givenName": …, "urn:…:User:department": …}',
+           _entra_flat_keys),
+    OpKind("extension-object", "RFC 7644 §3.10: the extension URN as the path",
+           _extension_object),
+    OpKind("rename", "userName/displayName change within the run prefix", _rename),
+    OpKind("external-id", "externalId replace/remove (RFC 7643 §3.1)", _external_id),
+    OpKind("members", "Group membership add/remove (RFC 7643 §4.2)", _members),
+)  # fmt: skip
+
+_KINDS_BY_NAME = {kind.name: kind for kind in OP_KINDS}
+
+
+def _accepted(state: JsonDict, operation: JsonDict, ctx: _Context) -> JsonDict | None:
+    """The state after ``operation`` as the core computes it, or None if it refuses."""
+    try:
+        parsed = parse_patch_request(patch_body([operation]), ctx.compat)
+        patched, _changed = apply_patch(state, parsed, ctx.resource_type, ctx.compat)
+        validate_resource(patched, ctx.resource_type)
+    except ScimError:
+        return None
+    return patched
+
+
+@st.composite
+def _patch_body(
+    draw: st.DrawFn,
+    resource_type: ResourceType,
+    resource: JsonDict,
+    compat: Compat,
+    member_ids: tuple[str, ...],
+    kinds: tuple[OpKind, ...],
+    max_operations: int,
+) -> JsonDict:
+    state = copy.deepcopy(resource)
+    operations: list[JsonDict] = []
+    count = draw(st.integers(min_value=1, max_value=max_operations))
+    attempts = 0
+    while len(operations) < count and attempts < 4 * count:
+        attempts += 1
+        kind = draw(st.sampled_from(kinds))
+        ctx = _Context(resource_type, state, compat, member_ids)
+        operation = kind.build(draw, ctx)
+        if operation is None:
+            continue  # the shape does not apply to this state
+        patched = _accepted(state, operation, ctx)
+        if patched is None:
+            continue  # the core refuses it here (e.g. two primaries): drawn again
+        operations.append(operation)
+        state = patched
+    assume(operations)
+    return patch_body(operations)
+
+
+def patch_bodies(
+    resource_type: ResourceType,
+    resource: JsonDict,
+    *,
+    compat: Compat = DEFAULT,
+    member_ids: Sequence[str] = (),
+    kinds: Sequence[str] | None = None,
+    max_operations: int = 4,
+) -> st.SearchStrategy[JsonDict]:
+    """Valid PatchOp bodies for ``resource`` (as the server returned it): the core's
+    ``apply_patch`` under ``compat`` accepts each one.
+
+    ``member_ids``: ids a Group's ``members`` may add. ``kinds``: names from
+    :data:`OP_KINDS` to restrict the shapes (all by default).
+    """
+    chosen = tuple(_KINDS_BY_NAME[name] for name in kinds) if kinds else OP_KINDS
+    return _patch_body(resource_type, resource, compat, tuple(member_ids), chosen, max_operations)
+
+
+# --------------------------------------------------------------------------
+# Invalid bodies
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvalidKind:
+    """A named defect; ``build`` gives one operation (or, with ``whole``, a body)."""
+
+    name: str
+    scim_type: str
+    why: str
+    build: Callable[[ResourceType, JsonDict, Compat], Any]
+    whole: bool = False
+
+    def __repr__(self) -> str:
+        return f"InvalidKind({self.name!r})"
+
+
+def _required_name(rt: ResourceType) -> str | None:
+    for attribute in rt.schema.attributes:
+        if attribute.required and writable(attribute):
+            return attribute.name
+    return None
+
+
+def _some_simple(rt: ResourceType) -> str:
+    name = _required_name(rt)
+    assert name is not None
+    return name
+
+
+def _first_multi(rt: ResourceType) -> str | None:
+    targets = _multi(rt)
+    return targets[0].attribute.name if targets else None
+
+
+def _wrong_type(rt: ResourceType, state: JsonDict, compat: Compat) -> JsonDict:
+    """A string attribute given a number (RFC 7643 §2.3.1)."""
+    return {"op": "replace", "path": _some_simple(rt), "value": 42}
+
+
+def _no_match_remove(rt: ResourceType, state: JsonDict, compat: Compat) -> JsonDict | None:
+    """§3.5.2.2: a value filter selecting nothing is ``noTarget`` (strict compat)."""
+    name = _first_multi(rt) or "members"
+    if compat.lenient_remove:
+        return None
+    return {"op": "remove", "path": f'{name}[value eq "zz-no-such-value-9q"]'}
+
+
+def _no_match_replace(rt: ResourceType, state: JsonDict, compat: Compat) -> JsonDict | None:
+    """§3.5.2.3: a replace whose filter selects nothing is ``noTarget`` (unless
+    ``compat.replace_creates``, pitfalls §10)."""
+    targets = [t for t in _multi(rt) if t.attribute.sub("value")]
+    if not targets or compat.replace_creates:
+        return None
+    name = targets[0].attribute.name
+    return {"op": "replace", "path": f'{name}[value eq "zz-no-such-value-9q"].value', "value": "x"}
+
+
+def _two_primaries(rt: ResourceType, state: JsonDict, compat: Compat) -> JsonDict | None:
+    """RFC 7643 §2.4: one operation writing two primaries contradicts itself."""
+    targets = [t for t in _multi(rt) if t.attribute.sub("primary") and t.attribute.sub("value")]
+    if not targets:
+        return None
+    name = targets[0].attribute.name
+    value = [{"value": "zz-a-9q", "primary": True}, {"value": "zz-b-9q", "primary": True}]
+    return {"op": "add", "path": name, "value": value}
+
+
+def _read_only_meta(rt: ResourceType, state: JsonDict, compat: Compat) -> JsonDict:
+    return {"op": "replace", "path": "meta.created", "value": "2001-01-01T00:00:00Z"}
+
+
+def _read_only_id(rt: ResourceType, state: JsonDict, compat: Compat) -> JsonDict:
+    return {"op": "replace", "path": "id", "value": f"{state.get('id', '')}-changed"}
+
+
+def _read_only_groups(rt: ResourceType, state: JsonDict, compat: Compat) -> JsonDict | None:
+    ref = rt.resolve(None, "groups")
+    if ref is None:
+        return None
+    return {"op": "add", "path": "groups", "value": [{"value": "zz-group-9q"}]}
+
+
+def _remove_required(rt: ResourceType, state: JsonDict, compat: Compat) -> JsonDict | None:
+    name = _required_name(rt)
+    return None if name is None else {"op": "remove", "path": name}
+
+
+def _filter_on_singular(rt: ResourceType, state: JsonDict, compat: Compat) -> JsonDict | None:
+    """§3.5.2: a valuePath selects values of a multi-valued attribute only."""
+    return {"op": "replace", "path": f'{_some_simple(rt)}[value eq "x"]', "value": "x"}
+
+
+#: Each defect, the scimType the core answers with, and why.
+INVALID_KINDS: tuple[InvalidKind, ...] = (
+    InvalidKind("unknown-op", "invalidSyntax", "§3.5.2: op is add, remove or replace",
+                lambda rt, s, c: {"op": "merge", "path": _some_simple(rt), "value": "x"}),
+    InvalidKind("missing-op", "invalidSyntax", "§3.5.2: each operation has an op",
+                lambda rt, s, c: {"path": _some_simple(rt), "value": "x"}),
+    InvalidKind("op-not-string", "invalidSyntax", "§3.5.2: op is a string",
+                lambda rt, s, c: {"op": ["add"], "path": _some_simple(rt), "value": "x"}),
+    InvalidKind("operation-not-object", "invalidSyntax", "§3.5.2: operations are objects",
+                lambda rt, s, c: "add"),
+    InvalidKind("double-dot-path", "invalidPath", "§3.5.2 PATH ABNF: subAttr is '.' ATTRNAME",
+                lambda rt, s, c: {"op": "remove", "path": "name..givenName"}),
+    InvalidKind("unclosed-bracket-path", "invalidPath", "§3.5.2 valuePath needs ']'",
+                lambda rt, s, c: {"op": "remove", "path": 'emails[type eq "work"'}),
+    InvalidKind("text-after-bracket", "invalidPath", "§3.5.2: only '.' subAttr after ']'",
+                lambda rt, s, c: {"op": "remove", "path": 'emails[type eq "work"]x'}),
+    InvalidKind("filter-as-path", "invalidPath", "§3.5.2: a path is not a filter",
+                lambda rt, s, c: {"op": "remove", "path": f'{_some_simple(rt)} eq "x"'}),
+    InvalidKind("empty-path", "invalidPath", "§3.5.2: path, when present, is a PATH",
+                lambda rt, s, c: {"op": "remove", "path": ""}),
+    InvalidKind("path-not-string", "invalidPath", "§3.5.2: path is a string",
+                lambda rt, s, c: {"op": "remove", "path": 7}),
+    InvalidKind("unknown-attribute-path", "invalidPath", "§3.12 invalidPath: names nothing",
+                lambda rt, s, c: {"op": "replace", "path": "noSuchAttribute", "value": "x"}),
+    InvalidKind("unknown-extension-path", "invalidPath", "URN not declared by the type",
+                lambda rt, s, c: {"op": "replace",
+                                  "path": "urn:example:params:scim:schemas:x:2.0:User:x",
+                                  "value": "x"}),
+    InvalidKind("filter-on-singular", "invalidPath", "§3.5.2 valuePath: multi-valued only",
+                _filter_on_singular),
+    InvalidKind("remove-without-path", "noTarget", "§3.5.2.2: remove needs a path",
+                lambda rt, s, c: {"op": "remove"}),
+    InvalidKind("add-without-value", "invalidValue", "§3.5.2.1: add MUST contain a value",
+                lambda rt, s, c: {"op": "add", "path": _some_simple(rt)}),
+    InvalidKind("replace-without-value", "invalidValue", "§3.5.2.3: replace needs a value",
+                lambda rt, s, c: {"op": "Replace", "path": _some_simple(rt)}),
+    InvalidKind("pathless-not-object", "invalidValue", "§3.5.2.1: no path → an object",
+                lambda rt, s, c: {"op": "replace", "value": "x"}),
+    InvalidKind("pathless-unknown-key", "invalidValue", "no such attribute in the value",
+                lambda rt, s, c: {"op": "add", "value": {"noSuchAttribute": "x"}}),
+    InvalidKind("wrong-type", "invalidValue", "RFC 7643 §2.3: string attribute, number given",
+                _wrong_type),
+    InvalidKind("two-primaries", "invalidValue", "RFC 7643 §2.4: at most one primary",
+                _two_primaries),
+    InvalidKind("read-only-id", "mutability", "RFC 7643 §3.1: id is readOnly", _read_only_id),
+    InvalidKind("read-only-meta", "mutability", "RFC 7643 §3.1: meta is readOnly",
+                _read_only_meta),
+    InvalidKind("read-only-groups", "mutability", "RFC 7643 §4.1.2: User groups is readOnly",
+                _read_only_groups),
+    InvalidKind("remove-required", "mutability", "§3.5.2.2: a required attribute stays",
+                _remove_required),
+    InvalidKind("no-match-remove", "noTarget", "§3.5.2.2: the filter selects nothing",
+                _no_match_remove),
+    InvalidKind("no-match-replace", "noTarget", "§3.5.2.3: the filter selects nothing",
+                _no_match_replace),
+    InvalidKind("missing-operations", "invalidSyntax", "§3.5.2: Operations is required",
+                lambda rt, s, c: {"schemas": [PATCH_OP_URN]}, whole=True),
+    InvalidKind("empty-operations", "invalidSyntax", "§3.5.2: one or more operations",
+                lambda rt, s, c: {"schemas": [PATCH_OP_URN], "Operations": []}, whole=True),
+    InvalidKind("operations-not-array", "invalidSyntax", "§3.5.2: Operations is an array",
+                lambda rt, s, c: {"schemas": [PATCH_OP_URN],
+                                  "Operations": {"op": "remove", "path": "title"}},
+                whole=True),
+    InvalidKind("missing-schemas", "invalidSyntax", "§3.5.2: the body MUST carry schemas",
+                lambda rt, s, c: None if c.lenient_schemas else
+                {"Operations": [{"op": "remove", "path": "externalId"}]}, whole=True),
+    InvalidKind("wrong-schemas", "invalidSyntax", "§3.5.2: the PatchOp URN",
+                lambda rt, s, c: None if c.lenient_schemas else
+                {"schemas": [rt.schema.id], "Operations": [{"op": "remove", "path": "externalId"}]},
+                whole=True),
+    InvalidKind("body-not-object", "invalidSyntax", "§3.5.2: the body is a JSON object",
+                lambda rt, s, c: [{"op": "remove", "path": "externalId"}], whole=True),
+)  # fmt: skip
+
+_INVALID_BY_NAME = {kind.name: kind for kind in INVALID_KINDS}
+
+
+@st.composite
+def _invalid_body(
+    draw: st.DrawFn,
+    resource_type: ResourceType,
+    resource: JsonDict,
+    compat: Compat,
+    kinds: tuple[InvalidKind, ...],
+    valid: st.SearchStrategy[JsonDict],
+) -> Any:
+    applicable = [kind for kind in kinds if kind.build(resource_type, resource, compat) is not None]
+    kind = draw(st.sampled_from(applicable))
+    built = kind.build(resource_type, resource, compat)
+    if kind.whole:
+        return built
+    operations: list[Any] = []
+    if draw(st.booleans()):
+        # §3.5.2 atomicity: valid operations around the bad one change nothing either.
+        operations = list(draw(valid)["Operations"])
+    operations.insert(draw(st.integers(0, len(operations))), built)
+    return patch_body(operations)
+
+
+def invalid_patch_bodies(
+    resource_type: ResourceType,
+    resource: JsonDict,
+    *,
+    compat: Compat = DEFAULT,
+    kinds: Sequence[str] | None = None,
+) -> st.SearchStrategy[Any]:
+    """PatchOp bodies the core refuses with a 400 (``parse_patch_request`` or
+    ``apply_patch`` raises :class:`ScimError`): one defect from
+    :data:`INVALID_KINDS`, alone or among valid operations."""
+    chosen = tuple(_INVALID_BY_NAME[name] for name in kinds) if kinds else INVALID_KINDS
+    valid = patch_bodies(resource_type, resource, compat=compat, max_operations=2)
+    return _invalid_body(resource_type, resource, compat, chosen, valid)

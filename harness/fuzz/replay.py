@@ -1,0 +1,231 @@
+"""Replay files: findings written down, and re-sent later to see whether they still reproduce.
+
+Format ``scim-harness/fuzz-replay`` version 1 (JSON)::
+
+    {"format": "scim-harness/fuzz-replay", "version": 1, "prefix": "scimh-fz-1a2b3c-",
+     "findings": [Finding.to_json(), …]}
+
+A replay re-creates each finding's resources under a *fresh* prefix (every
+occurrence of the recorded one is substituted, so names do not collide with
+leftovers of the original run), maps ``{idN}`` to the ids the target now
+assigns, sends the steps and checks each step's ``expect``
+(:class:`~harness.fuzz.findings.ReplayStep`). A finding reproduces when an
+expectation is broken again; what the replay created is deleted afterwards.
+Exchanges kept in the file were redacted when recorded; no token is stored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from harness.client import ScimClient, ScimResponse
+from harness.conformance.target import UnsafeRequest
+from harness.fuzz.findings import Finding, ReplayStep
+from harness.fuzz.oracles import differences, error_shape_problem, membership_oracle
+from harness.fuzz.target import FuzzTarget, new_prefix, resource_type_of
+
+FORMAT = "scim-harness/fuzz-replay"
+VERSION = 1
+_PLACEHOLDER = re.compile(r"\{id(\d+)\}")
+
+
+class ReplayError(ValueError):
+    """The file is not a replay file this version can read."""
+
+
+@dataclass
+class ReplayOutcome:
+    """What replaying one finding showed."""
+
+    finding: Finding
+    reproduced: bool
+    #: Which expectation broke, or why the replay could not get that far.
+    reason: str
+    exchanges: list[Any]
+
+
+def write_replay(path: str | Path, findings: list[Finding], prefix: str | None = None) -> None:
+    """Write ``findings`` as a replay file (``prefix``: the run prefix their names carry)."""
+    document = {
+        "format": FORMAT,
+        "version": VERSION,
+        "prefix": prefix,
+        "findings": [finding.to_json() for finding in findings],
+    }
+    Path(path).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
+
+
+def _document(path: str | Path) -> dict[str, Any]:
+    try:
+        data = json.loads(Path(path).read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ReplayError(f"{path}: cannot read a replay file: {exc}") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ReplayError(f"{path}: not a {FORMAT} file")
+    if data.get("version") != VERSION:
+        raise ReplayError(f"{path}: version {data.get('version')!r}; this harness reads {VERSION}")
+    return data
+
+
+def load_replay(path: str | Path) -> list[Finding]:
+    """The findings of a replay file (raises :class:`ReplayError`)."""
+    return [Finding.from_json(item) for item in _document(path).get("findings") or []]
+
+
+def replay(path: str | Path, client: ScimClient) -> list[Finding]:
+    """The findings of ``path`` that still reproduce against ``client``'s target."""
+    return [
+        Finding.of(
+            outcome.finding.kind,
+            f"reproduced: {outcome.reason} (recorded: {outcome.finding.summary})",
+            outcome.exchanges,
+            outcome.finding.steps,
+            rule=outcome.finding.rule,
+        )
+        for outcome in replay_outcomes(path, client)
+        if outcome.reproduced
+    ]
+
+
+def replay_outcomes(path: str | Path, client: ScimClient) -> list[ReplayOutcome]:
+    """Replay every finding of ``path``; one outcome each, in file order."""
+    data = _document(path)
+    old_prefix = data.get("prefix")
+    findings = [Finding.from_json(item) for item in data.get("findings") or []]
+    outcomes = []
+    for finding in findings:
+        # ``private``: listings are sent exactly as recorded (a recorded filter already
+        # carries the prefix scope when it needed one); only ids this replay created
+        # are compared, so other resources on a shared tenant never count.
+        target = FuzzTarget(client, new_prefix(), private=True)
+        try:
+            outcomes.append(_replay_one(target, finding, old_prefix))
+        finally:
+            target.cleanup()
+    return outcomes
+
+
+def _renamed(value: Any, old: str | None, new: str) -> Any:
+    if not old or value is None:
+        return value
+    return json.loads(json.dumps(value).replace(old, new))
+
+
+def _filled(value: Any, ids: list[str]) -> Any:
+    """``value`` with ``{idN}`` replaced by the N-th id created in this replay."""
+    if value is None:
+        return None
+    text = json.dumps(value)
+
+    def one(match: re.Match[str]) -> str:
+        index = int(match[1])
+        if index >= len(ids):
+            raise _Stop(f"{match[0]} refers to a resource the replay could not create")
+        return ids[index]
+
+    return json.loads(_PLACEHOLDER.sub(one, text))
+
+
+class _Stop(Exception):
+    """The replay cannot go on (a setup step failed)."""
+
+
+def _replay_one(target: FuzzTarget, finding: Finding, old_prefix: str | None) -> ReplayOutcome:
+    ids: list[str] = []
+    last_get: dict[str, Any] = {}
+    with target.example():
+        try:
+            for step in finding.steps:
+                raw = ReplayStep(
+                    step.method,
+                    _renamed(step.path, old_prefix, target.prefix),
+                    _renamed(step.body, old_prefix, target.prefix),
+                    _renamed(step.expect, old_prefix, target.prefix),
+                )
+                path, body, expect = _filled(raw.path, ids), _filled(raw.body, ids), raw.expect
+                if expect == "setup":
+                    response, created = target.create(path, body)
+                    if created is None:
+                        raise _Stop(f"setup {step.method} {path} → {response.status}")
+                    ids.append(created)
+                    continue
+                response = target.target.request(
+                    step.method, path, **({} if body is None else {"json_body": body})
+                )
+                broken = _broken(target, path, _filled(expect, ids), response, last_get)
+                if step.method == "GET" and response.status == 200:
+                    last_get[path.split("?", 1)[0]] = response.body
+                if broken:
+                    return ReplayOutcome(finding, True, broken, list(target.client.exchanges))
+        except _Stop as stop:
+            return ReplayOutcome(finding, False, f"could not replay: {stop}", [])
+        except UnsafeRequest as exc:
+            return ReplayOutcome(finding, False, f"could not replay: {exc}", [])
+        return ReplayOutcome(finding, False, "every expectation held", [])
+
+
+def _broken(
+    target: FuzzTarget, path: str, expect: str, response: ScimResponse, last: dict[str, Any]
+) -> str | None:
+    """Why ``response`` breaks ``expect``, or None when it holds."""
+    status = response.status
+    where = f"{response.exchange.method} {path}"
+    verb, _, rest = expect.partition(" ")
+    if status is None or status >= 500:
+        return f"{where} → {status or response.error}"
+    if not expect:
+        return None
+    if verb == "not":  # "not 5xx", already checked above
+        return None
+    if verb == "status":
+        wanted = rest.strip()
+        ok = (
+            str(status) == wanted
+            or (wanted.endswith("xx") and str(status)[0] == wanted[0])
+        )  # fmt: skip
+        return None if ok else f"{where} → {status}, expected {wanted}"
+    if verb == "scim-error":
+        problem = error_shape_problem(response) if status >= 400 else None
+        return None if problem is None else f"{where} → {status}: {problem}"
+    endpoint = path.lstrip("/").split("/", 1)[0].split("?", 1)[0]
+    if verb == "resource":
+        if not isinstance(response.body, dict):
+            return None if status == 204 else f"{where} → {status} without a resource"
+        diff = differences(resource_type_of(endpoint), json.loads(rest), response.body)
+        return None if not diff else f"{where}: " + "; ".join(diff)
+    if verb == "unchanged":
+        before = last.get(path.split("?", 1)[0])
+        if before is None or not isinstance(response.body, dict):
+            return None
+        diff = differences(resource_type_of(endpoint), before, response.body)
+        return None if not diff else f"{where} changed: " + "; ".join(diff)
+    query = parse_qs(urlsplit(path).query)
+    text = query["filter"][0] if query.get("filter") else None
+    if verb == "ids":
+        listing = target.full_listing(endpoint, text)
+        if isinstance(listing, Finding):
+            return listing.summary
+        # Only the replay's own resources count (a filter recorded against a
+        # private server may select other users on a shared tenant).
+        mine = set(target.created_ids())
+        got = sorted(item["id"] for item in listing if item["id"] in mine)
+        wanted_ids = sorted(rest.split())
+        return None if got == wanted_ids else f"{where}: ids {got}, expected {wanted_ids}"
+    if verb == "paging":
+        size_text, _, ids_text = rest.partition(" ids")
+        listing = target.full_listing(endpoint, text, page_size=int(size_text))
+        if isinstance(listing, Finding):
+            return listing.summary
+        mine = set(target.created_ids())
+        got = sorted(item["id"] for item in listing if item["id"] in mine)
+        wanted_ids = sorted(ids_text.split())
+        return None if got == wanted_ids else f"{where}: pages hold {got}, expected {wanted_ids}"
+    if verb == "membership":
+        found = membership_oracle(target)
+        return found[0].summary if found else None
+    return f"unknown expectation {expect!r} (a newer replay format?)"

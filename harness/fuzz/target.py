@@ -1,0 +1,289 @@
+"""The fuzzer's view of a target: the conformance suite's guarded :class:`Target`, plus
+what the oracles need (create and remember, full listings of the run's resources,
+replay steps with id placeholders, cleanup after each example).
+
+Safety on a real tenant comes from :class:`harness.conformance.target.Target`
+unchanged: every name starts with the run prefix, writes to anything the run
+did not create are refused before they are sent, what an example created is
+deleted when the example ends, and a final prefix sweep removes what a
+timed-out POST may have created. Listings are restricted to the run's own
+resources with ``userName sw "<prefix>"`` / ``displayName sw "<prefix>"``
+(RFC 7644 §3.4.2.2), so another tenant user never enters a comparison.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlencode
+
+from harness.client import Exchange, ScimClient, ScimResponse
+from harness.conformance.capabilities import Capabilities
+from harness.conformance.target import Leftover, Target
+from harness.fuzz.findings import Finding, ReplayStep
+from harness.scim.schema import GROUP, USER, ResourceType
+
+#: Page size of a full listing (RFC 7644 §3.4.2.4); lowered to ``filter.maxResults``.
+LISTING_PAGE = 100
+#: A listing stops after this many pages even if the target keeps answering.
+MAX_PAGES = 200
+
+#: The attribute each endpoint's names (and so the run prefix) live in.
+NAME_ATTRIBUTE = {"Users": "userName", "Groups": "displayName"}
+RESOURCE_TYPE = {"Users": USER, "Groups": GROUP}
+
+
+def endpoint_name(endpoint: str) -> str:
+    """``"Users"`` for ``"Users"``, ``"/Users"`` or ``"/Users/"``."""
+    name = endpoint.strip("/")
+    if name not in NAME_ATTRIBUTE:
+        raise ValueError(f"unknown endpoint {endpoint!r}; one of Users, Groups")
+    return name
+
+
+def resource_type_of(endpoint: str) -> ResourceType:
+    return RESOURCE_TYPE[endpoint_name(endpoint)]
+
+
+def new_prefix() -> str:
+    """A run prefix long enough for the prefix sweep (``scimh-fz-1a2b3c-``)."""
+    return f"scimh-fz-{secrets.token_hex(3)}-"
+
+
+def list_path(endpoint: str, params: Mapping[str, str | int]) -> str:
+    """``/Users?filter=…&startIndex=…`` with the query encoded (for a replay step)."""
+    query = urlencode({key: str(value) for key, value in params.items()})
+    return f"/{endpoint_name(endpoint)}" + (f"?{query}" if query else "")
+
+
+class FuzzTarget:
+    """A :class:`Target` with per-example bookkeeping for the oracles."""
+
+    def __init__(
+        self,
+        client: ScimClient,
+        prefix: str | None = None,
+        capabilities: Capabilities | None = None,
+        *,
+        private: bool = False,
+    ) -> None:
+        #: The target serves this run alone (an in-process or embedded server): filters
+        #: are sent as drawn, not ANDed with the prefix filter, and listings are whole.
+        self.private = private
+        self.target = Target(
+            client,
+            capabilities or Capabilities.from_spc(None),
+            prefix=prefix or new_prefix(),
+            batch_cleanup=False,
+        )
+        #: The current example's POSTs: (replay step, exchange, id or None).
+        self._setup: list[tuple[ReplayStep, Exchange, str | None]] = []
+        self._page = LISTING_PAGE
+
+    @classmethod
+    def for_url(
+        cls, url: str, token: str | None, *, timeout: float = 10.0, prefix: str | None = None
+    ) -> FuzzTarget:
+        return cls(ScimClient(url, token, timeout=timeout), prefix)
+
+    @classmethod
+    def for_app(
+        cls, app: Any, token: str | None = None, *, timeout: float = 10.0, prefix: str | None = None
+    ) -> FuzzTarget:
+        """The target as an ASGI app in memory (the httpx habit: same code, other transport);
+        an app built for this run serves nothing else, so it is ``private``."""
+        return cls(ScimClient.in_process(app, token, timeout=timeout), prefix, private=True)
+
+    # -- what the oracles read -------------------------------------------------
+
+    @property
+    def client(self) -> ScimClient:
+        return self.target.client
+
+    @property
+    def prefix(self) -> str:
+        return self.target.prefix
+
+    @property
+    def leftovers(self) -> list[Leftover]:
+        return self.target.leftovers
+
+    @property
+    def removed(self) -> int:
+        return self.target.removed
+
+    def discover(self) -> None:
+        """Read ``/ServiceProviderConfig`` (bulk for cleanup, ``filter.maxResults``)."""
+        spc = self.client.get("/ServiceProviderConfig")
+        caps = Capabilities.from_spc(spc.body if spc.status == 200 else None)
+        self.target.capabilities = caps
+        limit = caps.limits.get("filter.maxResults")
+        if limit and limit > 0:
+            self._page = min(LISTING_PAGE, limit)
+
+    def prefix_filter(self, endpoint: str) -> str:
+        """The filter that selects this run's resources of ``endpoint`` only."""
+        name = endpoint_name(endpoint)
+        return f'{NAME_ATTRIBUTE[name]} sw "{self.prefix}"'
+
+    def scoped(self, endpoint: str, text: str | None) -> str | None:
+        """``(text) and <prefix filter>``: the fuzz filter restricted to the run's resources.
+
+        On a shared tenant this keeps everyone else's resources out of every
+        comparison. A private target gets ``text`` as drawn: nothing else is
+        there, and a defect that only shows at the top level of a filter (a
+        textual precedence bug) stays visible.
+        """
+        if self.private:
+            return text or None
+        scope = self.prefix_filter(endpoint)
+        return scope if not text else f"({text}) and {scope}"
+
+    # -- requests ----------------------------------------------------------------
+
+    def create(self, endpoint: str, body: dict[str, Any]) -> tuple[ScimResponse, str | None]:
+        """POST ``body``; the new id (tracked for cleanup and for ``{idN}``) or None."""
+        name = endpoint_name(endpoint)
+        step = ReplayStep("POST", f"/{name}", self.template(body), "setup")
+        response = self.target.post(f"/{name}", body)
+        resource_id = None
+        if response.ok and isinstance(response.body, Mapping):
+            found = response.body.get("id")
+            resource_id = found if isinstance(found, str) and found else None
+        self._setup.append((step, response.exchange, resource_id))
+        return response, resource_id
+
+    def get(self, endpoint: str, resource_id: str) -> ScimResponse:
+        return self.target.get(f"/{endpoint_name(endpoint)}/{resource_id}")
+
+    def patch(self, endpoint: str, resource_id: str, body: Any) -> ScimResponse:
+        return self.target.patch(f"/{endpoint_name(endpoint)}/{resource_id}", body)
+
+    def delete(self, endpoint: str, resource_id: str) -> ScimResponse:
+        return self.target.delete(f"/{endpoint_name(endpoint)}/{resource_id}")
+
+    def list_page(
+        self, endpoint: str, filter_text: str | None, start_index: int, count: int
+    ) -> ScimResponse:
+        params: dict[str, str | int] = {"startIndex": start_index, "count": count}
+        if filter_text:
+            params = {"filter": filter_text, **params}
+        return self.target.get(f"/{endpoint_name(endpoint)}", params=params)
+
+    def full_listing(
+        self,
+        endpoint: str,
+        filter: str | None = None,
+        page_size: int | None = None,
+        *,
+        first: ScimResponse | None = None,
+    ) -> list[dict[str, Any]] | Finding:
+        """Every resource of the run matching ``filter``, page by page (RFC 7644 §3.4.2.4).
+
+        ``filter`` is ANDed with the prefix filter. Returns a :class:`Finding`
+        instead when the pages cannot be trusted: a page that is not a
+        ListResponse, 5xx, ``totalResults`` changing between pages, a resource
+        seen twice, or pages that end before ``totalResults`` resources came.
+        ``first`` is page 1 when the caller already asked for it.
+        """
+        from harness.fuzz.oracles import invariants, listing_problem
+
+        text = self.scoped(endpoint, filter)
+        size = page_size or self._page
+        collected: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        exchanges: list[Exchange] = []
+        total: int | None = None
+        start = 1
+        for _ in range(MAX_PAGES):
+            if first is not None:  # page 1, already fetched by the caller
+                response, first = first, None
+            else:
+                response = self.list_page(endpoint, text, start, size)
+            exchanges.append(response.exchange)
+            broken = invariants(response, self)
+            if broken:
+                return broken[0]
+            problem = listing_problem(response, size, total)
+            if problem is not None:
+                return self.paging_finding(endpoint, text, size, problem, exchanges)
+            body = response.body
+            total = body["totalResults"]
+            items = [item for item in body.get("Resources") or [] if isinstance(item, dict)]
+            for item in items:
+                item_id = item.get("id")
+                if not isinstance(item_id, str) or not item_id:
+                    return Finding.of(
+                        "id-unstable",
+                        f"a listed {endpoint_name(endpoint)} resource has no id",
+                        self.setup_exchanges() + exchanges,
+                        self.setup_steps(),
+                    )
+                if item_id in seen:
+                    problem = f"resource {item_id} appears on two pages (startIndex {start})"
+                    return self.paging_finding(endpoint, text, size, problem, exchanges)
+                seen.add(item_id)
+                collected.append(item)
+            start += len(items)
+            if not items or total is None or start > total:
+                break
+        if total is not None and len(collected) != total:
+            problem = f"the pages hold {len(collected)} resources, totalResults says {total}"
+            return self.paging_finding(endpoint, text, size, problem, exchanges)
+        return collected
+
+    def paging_finding(
+        self, endpoint: str, text: str | None, size: int, problem: str, exchanges: list[Exchange]
+    ) -> Finding:
+        ids = " ".join(self.template(i) for _, _, i in self._setup if i is not None)
+        query = {"filter": text} if text else {}
+        step = ReplayStep("GET", list_path(endpoint, query), None, f"paging {size} ids")
+        if ids:
+            step = ReplayStep(step.method, step.path, None, f"paging {size} ids {ids}")
+        return Finding.of(
+            "paging", problem, self.setup_exchanges() + exchanges, [*self.setup_steps(), step]
+        )
+
+    # -- the example's record ----------------------------------------------------
+
+    def template(self, value: Any) -> Any:
+        """``value`` with each id created in this example replaced by ``{idN}``."""
+        ids = [resource_id for _, _, resource_id in self._setup if resource_id is not None]
+        if not ids:
+            return value
+        text = json.dumps(value)
+        for index, resource_id in enumerate(ids):
+            text = text.replace(resource_id, f"{{id{index}}}")
+        return json.loads(text)
+
+    def setup_steps(self) -> list[ReplayStep]:
+        return [step for step, _, _ in self._setup]
+
+    def setup_exchanges(self) -> list[Exchange]:
+        return [exchange for _, exchange, _ in self._setup]
+
+    def created_ids(self) -> list[str]:
+        return [resource_id for _, _, resource_id in self._setup if resource_id is not None]
+
+    @contextmanager
+    def example(self) -> Iterator[None]:
+        """One hypothesis example: its record starts empty and what it created is deleted."""
+        self._setup = []
+        # The client keeps every exchange; an example's are needed only until
+        # its findings hold them (100 000 examples would otherwise fill memory).
+        self.client.exchanges.clear()
+        try:
+            with self.target.scope():
+                yield
+        finally:
+            self._setup = []
+
+    def cleanup(self) -> None:
+        """Delete what is left and sweep the prefix (end of a run, also after Ctrl-C)."""
+        self.target.cleanup()
+
+    def close(self) -> None:
+        self.client.close()
