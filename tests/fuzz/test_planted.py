@@ -202,15 +202,33 @@ def _run_property(test: Callable[[], None], examples: int = 100) -> tuple[list[F
     return [], time.perf_counter() - started
 
 
+def _planted_target(fault_name: str, clean: bool) -> FuzzTarget:
+    """The reference server in process, with ``fault_name`` planted unless ``clean``."""
+    config = ServerConfig(token=TOKEN)
+    app = create_app(config) if clean else faulty_app(FAULTS_BY_NAME[fault_name], config)
+    return FuzzTarget.for_app(app, TOKEN)
+
+
+def _judge_filter_finding(
+    fault_name: str, target: FuzzTarget, clean: bool, prop: Callable[[], None]
+) -> None:
+    """Run ``prop``; clean → no finding; faulty → one shrunk filter-differential:
+    one comparison, one POST and one query."""
+    findings, elapsed = _run_property(prop)
+    target.cleanup()
+    target.close()
+    if clean:
+        assert findings == [], [f.summary for f in findings]
+        return
+    assert [f.kind for f in findings] == ["filter-differential"], findings
+    assert scoped_comparisons(findings[0]) == 1, findings[0].text()
+    assert len(findings[0].steps) <= 2, findings[0].text()  # one POST, one query
+    print(f"\n{fault_name}: found in {elapsed:.1f}s; {findings[0].summary}")
+
+
 @pytest.mark.parametrize("clean", [False, True], ids=["faulty", "clean"])
 def test_co_compared_case_sensitively_is_found(clean: bool) -> None:
-    fault = FAULTS_BY_NAME["filter-co-case-sensitive"]
-    app = (
-        create_app(ServerConfig(token=TOKEN))
-        if clean
-        else faulty_app(fault, ServerConfig(token=TOKEN))
-    )
-    target = FuzzTarget.for_app(app, TOKEN)
+    target = _planted_target("filter-co-case-sensitive", clean)
 
     @given(st.data())
     def co_property(data: st.DataObject) -> None:
@@ -220,27 +238,12 @@ def test_co_compared_case_sensitively_is_found(clean: bool) -> None:
             text = data.draw(case_flipped_co(body).filter(lambda t: not t.endswith('""')))
             assert_no_findings(filter_oracle(target, "Users", text))
 
-    findings, elapsed = _run_property(co_property)
-    target.cleanup()
-    target.close()
-    if clean:
-        assert findings == [], [f.summary for f in findings]
-        return
-    assert [f.kind for f in findings] == ["filter-differential"], findings
-    assert scoped_comparisons(findings[0]) == 1, findings[0].text()
-    assert len(findings[0].steps) <= 2, findings[0].text()  # one POST, one query
-    print(f"\nfilter-co-case-sensitive: found in {elapsed:.1f}s; {findings[0].summary}")
+    _judge_filter_finding("filter-co-case-sensitive", target, clean, co_property)
 
 
 @pytest.mark.parametrize("clean", [False, True], ids=["faulty", "clean"])
 def test_pr_true_on_an_empty_list_is_found(clean: bool) -> None:
-    fault = FAULTS_BY_NAME["filter-pr-empty-list"]
-    app = (
-        create_app(ServerConfig(token=TOKEN))
-        if clean
-        else faulty_app(fault, ServerConfig(token=TOKEN))
-    )
-    target = FuzzTarget.for_app(app, TOKEN)
+    target = _planted_target("filter-pr-empty-list", clean)
 
     @given(st.data())
     def pr_property(data: st.DataObject) -> None:
@@ -252,13 +255,4 @@ def test_pr_true_on_an_empty_list_is_found(clean: bool) -> None:
             text = f"not ({name} pr)" if negated else f"{name} pr"
             assert_no_findings(filter_oracle(target, "Users", text))
 
-    findings, elapsed = _run_property(pr_property)
-    target.cleanup()
-    target.close()
-    if clean:
-        assert findings == [], [f.summary for f in findings]
-        return
-    assert [f.kind for f in findings] == ["filter-differential"], findings
-    assert scoped_comparisons(findings[0]) == 1, findings[0].text()
-    assert len(findings[0].steps) <= 2, findings[0].text()
-    print(f"\nfilter-pr-empty-list: found in {elapsed:.1f}s; {findings[0].summary}")
+    _judge_filter_finding("filter-pr-empty-list", target, clean, pr_property)
