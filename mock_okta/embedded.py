@@ -40,9 +40,5 @@ def live_server(config: ServerConfig) -> Iterator[str]:
     """The reference server under uvicorn on a free 127.0.0.1 port; yields its URL."""
     from harness.server.live import LiveServer
 
-    live = LiveServer(create_app(config))
-    live.start()
-    try:
+    with LiveServer(create_app(config)) as live:
         yield live.url
-    finally:
-        live.stop()

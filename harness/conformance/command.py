@@ -83,12 +83,8 @@ def embedded_server() -> Iterator[tuple[str, str]]:
     from harness.server.live import LiveServer
 
     token = secrets.token_urlsafe(24)
-    live = LiveServer(create_app(ServerConfig(token=token)))
-    live.start()
-    try:
+    with LiveServer(create_app(ServerConfig(token=token))) as live:
         yield live.url, token
-    finally:
-        live.stop()
 
 
 def list_checks(profile: str) -> int:
