@@ -40,11 +40,11 @@ from harness.fuzz.findings import Finding, FindingsFailed, assert_no_findings, u
 from harness.fuzz.oracles import (
     canonical,
     filter_oracle,
-    invariants,
     membership_oracle,
     paging_oracle,
     patch_oracle,
 )
+from harness.fuzz.population import Population, build_population, create_all
 from harness.fuzz.target import FuzzTarget, new_prefix
 from harness.scim.schema import GROUP, USER
 
@@ -56,8 +56,10 @@ EXIT_INTERRUPTED = 130
 DEFAULT_EXAMPLES = 100
 #: Bounds of a chunk (examples per hypothesis run).
 MIN_CHUNK, MAX_CHUNK = 10, 500
+#: At most this many examples query one population: a long campaign sees many.
+POPULATED_CHUNK = 200
 
-Example = Callable[[FuzzTarget, st.DataObject], list[Finding]]
+Example = Callable[[FuzzTarget, st.DataObject, Population | None], list[Finding]]
 Progress = Callable[[str, int, int], None]
 
 
@@ -75,30 +77,14 @@ class Property:
     description: str
     #: Draws and judges one example; None for a property with its own runner (stateful).
     example: Example | None = None
+    #: The examples of a chunk query one population made for the chunk
+    #: (:mod:`harness.fuzz.population`) instead of creating their own resources.
+    populated: bool = False
 
 
 def _strategies(module: str) -> Any:
     """A strategies module of this package (imported on first use)."""
     return importlib.import_module(f"harness.fuzz.{module}")
-
-
-def _create_all(
-    target: FuzzTarget, endpoint: str, bodies: list[dict[str, Any]]
-) -> tuple[list[dict[str, Any]], list[Finding]]:
-    """POST each body; the created resources, or the findings that stop the example.
-
-    A valid body refused with a 4xx is not judged here (a target may lack an
-    optional attribute); the example then goes on with what was created.
-    """
-    created: list[dict[str, Any]] = []
-    for body in bodies:
-        response, resource_id = target.create(endpoint, body)
-        broken = invariants(response, target)
-        if broken:
-            return created, broken
-        if resource_id is not None and isinstance(response.body, dict):
-            created.append(response.body)
-    return created, []
 
 
 def _users(data: st.DataObject, target: FuzzTarget, low: int, high: int) -> list[dict[str, Any]]:
@@ -131,29 +117,22 @@ def _groups(data: st.DataObject, target: FuzzTarget, user_ids: list[str]) -> lis
     return out
 
 
-def filters_users(target: FuzzTarget, data: st.DataObject) -> list[Finding]:
-    """RFC 7644 §3.4.2.2 on /Users: the filter's result equals the core's over the listing."""
-    _, broken = _create_all(target, "Users", _users(data, target, 1, 4))
-    if broken:
-        return broken
-    text = data.draw(_strategies("filters").filter_texts(USER), label="filter")
-    return filter_oracle(target, "Users", text)
+def _filters_on(endpoint: str) -> Example:
+    def example(
+        target: FuzzTarget, data: st.DataObject, population: Population | None
+    ) -> list[Finding]:
+        assert population is not None
+        text = data.draw(population.filters(endpoint), label="filter")
+        return filter_oracle(target, endpoint, text, listing=population.canonical(endpoint))
+
+    return example
 
 
-def filters_groups(target: FuzzTarget, data: st.DataObject) -> list[Finding]:
-    """RFC 7644 §3.4.2.2 on /Groups (members, displayName, externalId …)."""
-    users, broken = _create_all(target, "Users", _users(data, target, 0, 2))
-    if broken:
-        return broken
-    ids = [user["id"] for user in users]
-    bodies = _groups(data, target, ids) if ids else [
-        {**body, "members": []} for body in _groups_without_members(data, target)
-    ]  # fmt: skip
-    _, broken = _create_all(target, "Groups", bodies)
-    if broken:
-        return broken
-    text = data.draw(_strategies("filters").filter_texts(GROUP), label="filter")
-    return filter_oracle(target, "Groups", text)
+filters_users = _filters_on("Users")
+filters_users.__doc__ = """RFC 7644 §3.4.2.2 on /Users: a filter drawn from the population's own
+values selects what the core selects from the target's listing."""
+filters_groups = _filters_on("Groups")
+filters_groups.__doc__ = """RFC 7644 §3.4.2.2 on /Groups (members, displayName, externalId …)."""
 
 
 def _groups_without_members(data: st.DataObject, target: FuzzTarget) -> list[dict[str, Any]]:
@@ -161,7 +140,9 @@ def _groups_without_members(data: st.DataObject, target: FuzzTarget) -> list[dic
     return [dict(body)]
 
 
-def invalid_filters(target: FuzzTarget, data: st.DataObject) -> list[Finding]:
+def invalid_filters(
+    target: FuzzTarget, data: st.DataObject, population: Population | None
+) -> list[Finding]:
     """RFC 7644 §3.4.2.2 / §3.12: a filter the grammar refuses is a 400 invalidFilter."""
     endpoint, resource_type = data.draw(
         st.sampled_from([("Users", USER), ("Groups", GROUP)]), label="endpoint"
@@ -175,15 +156,15 @@ def _patch_one(
 ) -> list[Finding]:
     resource_type = USER if endpoint == "Users" else GROUP
     if endpoint == "Users":
-        created, broken = _create_all(target, "Users", _users(data, target, 1, 1))
+        created, broken = create_all(target, "Users", _users(data, target, 1, 1))
     else:
-        users, broken = _create_all(target, "Users", _users(data, target, 0, 2))
+        users, broken = create_all(target, "Users", _users(data, target, 0, 2))
         if broken:
             return broken
         bodies = _groups(data, target, [u["id"] for u in users]) if users else [
             {**b, "members": []} for b in _groups_without_members(data, target)
         ]  # fmt: skip
-        created, broken = _create_all(target, "Groups", bodies[:1])
+        created, broken = create_all(target, "Groups", bodies[:1])
     if broken or not created:
         return broken
     resource = canonical(created[0], resource_type)
@@ -200,27 +181,33 @@ def _patch_one(
     return findings
 
 
-def patch_users(target: FuzzTarget, data: st.DataObject) -> list[Finding]:
+def patch_users(
+    target: FuzzTarget, data: st.DataObject, population: Population | None
+) -> list[Finding]:
     """RFC 7644 §3.5.2 on a User: the PATCH result equals the core's on the pre-image."""
     return _patch_one(target, data, "Users", invalid=False)
 
 
-def patch_groups(target: FuzzTarget, data: st.DataObject) -> list[Finding]:
+def patch_groups(
+    target: FuzzTarget, data: st.DataObject, population: Population | None
+) -> list[Finding]:
     """RFC 7644 §3.5.2 on a Group, then RFC 7643 §4.1.2/§4.2 membership symmetry."""
     return _patch_one(target, data, "Groups", invalid=False)
 
 
-def invalid_patches(target: FuzzTarget, data: st.DataObject) -> list[Finding]:
+def invalid_patches(
+    target: FuzzTarget, data: st.DataObject, population: Population | None
+) -> list[Finding]:
     """RFC 7644 §3.5.2: an invalid PatchOp is a 400 and changes nothing."""
     endpoint = data.draw(st.sampled_from(["Users", "Groups"]), label="endpoint")
     return _patch_one(target, data, endpoint, invalid=True)
 
 
-def paging(target: FuzzTarget, data: st.DataObject) -> list[Finding]:
+def paging(target: FuzzTarget, data: st.DataObject, population: Population | None) -> list[Finding]:
     """RFC 7644 §3.4.2.4: pages of any size add up to the result."""
     endpoint = data.draw(st.sampled_from(["Users", "Groups"]), label="endpoint")
     if endpoint == "Users":
-        _, broken = _create_all(target, "Users", _users(data, target, 0, 6))
+        _, broken = create_all(target, "Users", _users(data, target, 0, 6))
     else:
         bodies = data.draw(
             st.lists(
@@ -230,7 +217,7 @@ def paging(target: FuzzTarget, data: st.DataObject) -> list[Finding]:
             ),
             label="groups",
         )
-        _, broken = _create_all(target, "Groups", [{**b, "members": []} for b in bodies])
+        _, broken = create_all(target, "Groups", [{**b, "members": []} for b in bodies])
     if broken:
         return broken
     page_size = data.draw(st.integers(min_value=1, max_value=4), label="count")
@@ -240,8 +227,8 @@ def paging(target: FuzzTarget, data: st.DataObject) -> list[Finding]:
 PROPERTIES: dict[str, Property] = {
     prop.name: prop
     for prop in (
-        Property("filters-users", "RFC 7644 §3.4.2.2", "filters on /Users", filters_users),
-        Property("filters-groups", "RFC 7644 §3.4.2.2", "filters on /Groups", filters_groups),
+        Property("filters-users", "RFC 7644 §3.4.2.2", "filters on /Users", filters_users, True),
+        Property("filters-groups", "RFC 7644 §3.4.2.2", "filters on /Groups", filters_groups, True),
         Property("invalid-filters", "RFC 7644 §3.4.2.2", "invalid filters", invalid_filters),
         Property("patch-users", "RFC 7644 §3.5.2", "PATCH on Users", patch_users),
         Property("patch-groups", "RFC 7644 §3.5.2", "PATCH on Groups", patch_groups),
@@ -421,16 +408,23 @@ def _settings(options: CampaignOptions, examples: int) -> settings:
 
 
 def example_test(
-    prop: Property, target: FuzzTarget, counter: list[int]
+    prop: Property,
+    target: FuzzTarget,
+    counter: list[int],
+    population: list[Population | None] | None = None,
 ) -> Callable[[st.DataObject], None]:
-    """The undecorated hypothesis body of ``prop``: one example, judged, cleaned up."""
+    """The undecorated hypothesis body of ``prop``: one example, judged, cleaned up.
+
+    ``population``: a one-item box the chunk runner fills with the chunk's population.
+    """
     assert prop.example is not None
     run = prop.example
+    box = population if population is not None else [None]
 
     def body(data: st.DataObject) -> None:
         counter[0] += 1
         with target.example():
-            findings = run(target, data)
+            findings = run(target, data, box[0])
         for finding in findings:
             finding.found_by = prop.name
         assert_no_findings(findings)
@@ -446,15 +440,33 @@ def _chunk_runner(
     """A function running one chunk of ``prop`` with the given settings and seed."""
     if prop.example is None:
         return _stateful_runner(target, counter)
-    body = example_test(prop, target, counter)
+    box: list[Population | None] = [None]
+    body = example_test(prop, target, counter, box)
 
-    def run_chunk(config: settings, chunk_seed: int) -> None:
+    def run_test(config: settings, chunk_seed: int) -> None:
         test = config(given(st.data())(body))
         if not _seed_generation(chunk_seed):
             test = seed(chunk_seed)(test)
         test()
 
-    return run_chunk
+    if not prop.populated:
+        return run_test
+
+    def run_populated(config: settings, chunk_seed: int) -> None:
+        def build(fuzz_target: FuzzTarget) -> Population:
+            return build_population(fuzz_target, chunk_seed)
+
+        with target.fixture(build) as population:
+            for finding in population.findings:
+                finding.found_by = prop.name
+            assert_no_findings(population.findings)  # the target broke making it
+            box[0] = population
+            try:
+                run_test(config, chunk_seed)
+            finally:
+                box[0] = None
+
+    return run_populated
 
 
 def _seed_generation(chunk_seed: int) -> bool:
@@ -534,7 +546,8 @@ def run_property(
             size = MAX_CHUNK
         else:  # a quarter of the time left, so a chunk never overshoots the budget by much
             size = MIN_CHUNK if rate == 0 else int(rate * max((budget_s - spent) / 4, 0.5))
-        size = int(min(max(size, MIN_CHUNK), MAX_CHUNK, left_examples))
+        most = POPULATED_CHUNK if prop.populated else MAX_CHUNK
+        size = int(min(max(size, MIN_CHUNK), most, left_examples))
         try:
             with warnings.catch_warnings():
                 # Strategy-repr and deprecation notes are for strategy authors, not

@@ -31,8 +31,9 @@ the core import them from here.
 from __future__ import annotations
 
 import json
+import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
@@ -52,7 +53,8 @@ from harness.scim.expr import (
     Present,
     ValuePath,
 )
-from harness.scim.filters import OPERATORS_BY_TYPE
+from harness.scim.filters import OPERATORS_BY_TYPE, matches
+from harness.scim.resources import parse_date_time
 from harness.scim.schema import (
     BINARY,
     BOOLEAN,
@@ -80,6 +82,7 @@ __all__ = [
     "case_insensitive_string_comparisons",
     "casefold_names",
     "comparisons",
+    "data_filter_texts",
     "filter_texts",
     "filter_trees",
     "flip_ascii_case",
@@ -191,8 +194,8 @@ def _value_path_parents(resource_type: ResourceType) -> list[tuple[str | None, A
     ]
 
 
-def _spellings(path: AttrPath, resource_type: ResourceType) -> st.SearchStrategy[AttrPath]:
-    """The ways a client may name ``path`` (RFC 7644 §3.10).
+def _spelling_options(path: AttrPath, resource_type: ResourceType) -> tuple[AttrPath, ...]:
+    """The ways a client may name ``path`` (RFC 7644 §3.10), the canonical one first.
 
     A core attribute bare or behind the core schema URN
     (``urn:…:core:2.0:User:userName``); an extension attribute behind its
@@ -200,12 +203,18 @@ def _spellings(path: AttrPath, resource_type: ResourceType) -> st.SearchStrategy
     ``manager``; see :meth:`ResourceType.resolve`).
     """
     if path.urn is None:
-        return st.sampled_from([path, AttrPath(resource_type.schema.id, path.attr, path.sub_attr)])
+        return (path, AttrPath(resource_type.schema.id, path.attr, path.sub_attr))
     bare = AttrPath(None, path.attr, path.sub_attr)
     ref = resource_type.resolve(None, path.attr, path.sub_attr)
     if ref is not None and ref.container == path.urn:
-        return st.sampled_from([path, bare])
-    return st.just(path)
+        return (path, bare)
+    return (path,)
+
+
+def _spellings(path: AttrPath, resource_type: ResourceType) -> st.SearchStrategy[AttrPath]:
+    """:func:`_spelling_options` as a strategy."""
+    options = _spelling_options(path, resource_type)
+    return st.sampled_from(options) if len(options) > 1 else st.just(path)
 
 
 @st.composite
@@ -418,6 +427,486 @@ def casefold_names(expr: Filter) -> Filter:
 
 def _lower(text: str | None) -> str | None:
     return None if text is None else text.lower()
+
+
+# --------------------------------------------------------------------------
+# Filters whose literals come from stored data
+# --------------------------------------------------------------------------
+
+#: Types whose literals are strings that ``co``/``sw``/``ew`` and case flips apply to.
+_TEXT_TYPES = frozenset({STRING, REFERENCE, BINARY})
+_ORDERING_OPS = ("ge", "gt", "le", "lt")
+#: Longest substring a ``co``/``sw``/``ew`` literal takes from a stored string:
+#: short literals hit more values and read better when shrunk.
+_MAX_SUBSTRING = 12
+#: Longest literal recased letter by letter; longer ones are swapped whole (cheap).
+_FLIP_LIMIT = 256
+_ASCII_SWAP = str.maketrans(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+)
+#: Largest integer literal quoted (JSON allows more; ``int`` → text has limits).
+_MAX_INT_BITS = 1000
+#: How deep a drawn tree nests (``not`` costs no atom, so it needs a bound).
+_MAX_DEPTH = 6
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """A stored value a literal may quote, and one spelling of the path holding it."""
+
+    path: AttrPath
+    attribute: Attribute  # the attribute compared (its type picks operators)
+    value: JsonScalar
+
+
+@dataclass(frozen=True)
+class _Element:
+    """One stored element of a multi-valued complex attribute: a value path's target."""
+
+    path: AttrPath  # the parent, ``emails`` or ``urn:…:User:emails``
+    fields: tuple[_Stored, ...]  # its sub-attribute values, paths relative to it
+
+
+@dataclass(frozen=True)
+class _Pool:
+    """The atoms a population offers, each tuple simplest first (shrinking ends there):
+    bare spellings before URN-qualified ones, then schema order, then short values."""
+
+    #: Values by path (one tuple per spelled path): a draw picks the path, then the
+    #: value, so that an attribute with many values does not crowd out the others.
+    equal: tuple[tuple[_Stored, ...], ...]  # every value: ``eq``/``ne``
+    #: Non-empty strings for ``co``/``sw``/``ew``: of caseExact false attributes,
+    #: where servers get case wrong (a SQL ``LIKE``, Python ``in``), and the others.
+    text: tuple[tuple[_Stored, ...], ...]
+    exact: tuple[tuple[_Stored, ...], ...]
+    ordered: tuple[tuple[_Stored, ...], ...]  # strings, dateTimes, numbers: ``gt`` …
+    present: tuple[AttrPath, ...]  # ``pr``: some have it, then none, then all
+    #: Top-level multi-valued attributes (``emails``, ``members``), in the same order:
+    #: ``pr`` must be false where they are unassigned or ``[]`` (RFC 7643 §2.5).
+    lists: tuple[AttrPath, ...]
+    elements: tuple[_Element, ...]
+
+
+def _fits(attribute: Attribute, value: Any) -> bool:
+    """Whether ``value`` can be the literal of a comparison on ``attribute`` (RFC 7643 §2.3).
+
+    Strings that UTF-8 cannot encode (lone surrogates a JSON parser lets
+    through) are left out: a filter holding one cannot be sent in a URL.
+    """
+    kind = attribute.type
+    if kind in _TEXT_TYPES:
+        return isinstance(value, str) and _encodable(value)
+    if kind == BOOLEAN:
+        return isinstance(value, bool)
+    if kind in (INTEGER, DECIMAL):
+        if isinstance(value, bool):
+            return False
+        if isinstance(value, int):
+            return value.bit_length() <= _MAX_INT_BITS
+        return isinstance(value, float) and math.isfinite(value)
+    if kind == DATETIME:
+        return isinstance(value, str) and _encodable(value) and parse_date_time(value) is not None
+    return False
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _values_at(resource: Mapping[str, Any], path: AttrPath, rt: ResourceType) -> list[Any]:
+    """The values ``path`` designates in ``resource`` (internal representation).
+
+    Multi-valued attributes are flattened; ``emails`` alone designates
+    ``emails.value`` (what ``emails eq "x"`` compares, §3.4.2.2).
+    """
+    ref = rt.resolve(path.urn, path.attr, path.sub_attr)
+    if ref is None:
+        return []
+    holder = resource if ref.container is None else resource.get(ref.container)
+    if not isinstance(holder, Mapping):
+        return []
+    value = holder.get(ref.attribute.name)
+    multi = ref.attribute.multi_valued
+    items = (value if isinstance(value, list) else []) if multi else [value]
+    sub = ref.sub_attribute
+    name = sub.name if sub else ("value" if ref.attribute.is_complex and multi else None)
+    if name is not None:
+        items = [item.get(name) for item in items if isinstance(item, Mapping)]
+    return [item for item in items if item is not None]
+
+
+def _size(value: Any) -> int:
+    return len(value) if isinstance(value, str) else 0
+
+
+def _simplest_first(found: list[tuple[tuple[int, int], _Stored]]) -> tuple[_Stored, ...]:
+    """One entry per (spelling, type, value), sorted by spelling, schema order, length."""
+    unique: dict[tuple[AttrPath, str, Any], tuple[tuple[int, int, int], _Stored]] = {}
+    for (spelling, order), item in found:
+        key = (item.path, type(item.value).__name__, item.value)
+        unique.setdefault(key, ((spelling, order, _size(item.value)), item))
+    return tuple(item for _, item in sorted(unique.values(), key=lambda pair: pair[0]))
+
+
+def _by_path(items: Iterable[_Stored]) -> tuple[tuple[_Stored, ...], ...]:
+    """``items`` grouped by path, in their order (groups and values stay simplest first)."""
+    groups: dict[AttrPath, list[_Stored]] = {}
+    for item in items:
+        groups.setdefault(item.path, []).append(item)
+    return tuple(tuple(group) for group in groups.values())
+
+
+def _is_list(path: AttrPath, rt: ResourceType) -> bool:
+    ref = rt.resolve(path.urn, path.attr, path.sub_attr)
+    return ref is not None and ref.sub_attribute is None and ref.attribute.multi_valued
+
+
+def _presences(rt: ResourceType, resources: list[dict[str, Any]]) -> tuple[AttrPath, ...]:
+    """Every filterable path for ``pr``, bare spellings first; of those first the paths
+    some resources have and others lack (per the core's ``pr``), then those none has
+    (``x509Certificates pr`` must be false everywhere, ``[]`` included), then those all
+    have."""
+    ranked: list[tuple[int, int, int, AttrPath]] = []
+    for order, leaf in enumerate(leaves(rt)):
+        held = sum(matches(Present(leaf.path), resource, rt) for resource in resources)
+        group = 0 if 0 < held < len(resources) else 1 if held == 0 else 2
+        for spelling, path in enumerate(_spelling_options(leaf.path, rt)):
+            ranked.append((spelling, group, order, path))
+    return tuple(path for *_, path in sorted(ranked, key=lambda row: row[:3]))
+
+
+def _elements(rt: ResourceType, resources: list[dict[str, Any]]) -> tuple[_Element, ...]:
+    """The stored elements of every multi-valued complex attribute, with their fields."""
+    found: dict[tuple[AttrPath, tuple[tuple[str, str, Any], ...]], tuple[int, _Element]] = {}
+    for container, parent in _value_path_parents(rt):
+        subs = [sub for sub in parent.sub_attributes if sub.returned != NEVER]
+        spellings = _spelling_options(AttrPath(container, parent.name), rt)
+        for resource in resources:
+            for element in _elements_of(resource, container, parent.name):
+                fields = tuple(
+                    _Stored(AttrPath(None, sub.name), sub, element[sub.name])
+                    for sub in subs
+                    if sub.name in element and _fits(sub, element[sub.name])
+                )
+                if not fields:
+                    continue
+                values = tuple((f.path.attr, type(f.value).__name__, f.value) for f in fields)
+                for spelling, path in enumerate(spellings):
+                    found.setdefault((path, values), (spelling, _Element(path, fields)))
+    ranked = sorted(
+        found.values(),
+        key=lambda pair: (pair[0], len(pair[1].fields), _size(pair[1].fields[0].value)),
+    )
+    return tuple(element for _, element in ranked)
+
+
+def _elements_of(
+    resource: Mapping[str, Any], container: str | None, name: str
+) -> list[Mapping[str, Any]]:
+    holder = resource if container is None else resource.get(container)
+    items = holder.get(name) if isinstance(holder, Mapping) else None
+    return [item for item in items if isinstance(item, Mapping)] if isinstance(items, list) else []
+
+
+def _pool(rt: ResourceType, resources: Sequence[Mapping[str, Any]]) -> _Pool:
+    """What the population offers literals, computed once (draws only index into it)."""
+    stored = [dict(resource) for resource in resources if isinstance(resource, Mapping)]
+    found: list[tuple[tuple[int, int], _Stored]] = []
+    for order, leaf in enumerate(leaves(rt)):
+        if leaf.compared is None:
+            continue
+        values = [
+            value
+            for resource in stored
+            for value in _values_at(resource, leaf.path, rt)
+            if _fits(leaf.compared, value)
+        ]
+        for spelling, path in enumerate(_spelling_options(leaf.path, rt)):
+            found += [((spelling, order), _Stored(path, leaf.compared, v)) for v in values]
+    equal = _simplest_first(found)
+    present = _presences(rt, stored)
+    strings = [s for s in equal if s.attribute.type in _TEXT_TYPES and s.value != ""]
+    return _Pool(
+        equal=_by_path(equal),
+        text=_by_path(s for s in strings if not s.attribute.case_exact),
+        exact=_by_path(s for s in strings if s.attribute.case_exact),
+        ordered=_by_path(s for s in equal if "gt" in OPERATORS_BY_TYPE[s.attribute.type]),
+        present=present,
+        lists=tuple(path for path in present if _is_list(path, rt)),
+        elements=_elements(rt, stored),
+    )
+
+
+# -- drawing: one integer draw per choice, as few choices as will shrink well ------
+
+_EQUALITY_OPS = ("eq", "ne")
+_SUBSTRING_OPS = ("co", "sw", "ew", "co")  # co twice: the operator the planted bug breaks
+#: Case modes of a string literal: below ``as_stored`` (3, or 1 for substrings)
+#: as stored; up to 6 every ASCII letter in the other case; 7–9 some of them (a
+#: fixed pattern per mode).
+_CASE_MODES = 10
+#: Spelling modes per type: case modes for strings; as stored or at two offsets
+#: for dateTimes (:func:`_instant`).
+_SPELLINGS = {STRING: _CASE_MODES, REFERENCE: _CASE_MODES, BINARY: _CASE_MODES, DATETIME: 3}
+#: 0–2: an atom; 3: and; 4: or; 5: not.
+_NODE_KINDS = st.integers(0, 5)
+
+
+def _index(draw: st.DrawFn, size: int) -> int:
+    """A number below ``size``: the one primitive every choice here is made of."""
+    return draw(_below(size)) if size > 1 else 0
+
+
+@lru_cache(maxsize=1024)
+def _below(size: int) -> st.SearchStrategy[int]:
+    return st.integers(0, size - 1)  # cached: hypothesis' own strategy cache costs more
+
+
+def _variant(draw: st.DrawFn, ops: tuple[str, ...], item: _Stored) -> tuple[str, int]:
+    """An operator of ``ops`` and a spelling mode of the literal, in one draw
+    (0: the first operator, the value as stored)."""
+    modes = _SPELLINGS.get(item.attribute.type, 1) if isinstance(item.value, str) else 1
+    choice = _index(draw, len(ops) * modes)
+    return ops[choice % len(ops)], choice // len(ops)
+
+
+def _literal(item: _Stored, value: JsonScalar, mode: int, as_stored: int = 3) -> JsonScalar:
+    """``value`` (``item``'s or a piece of it) spelled by ``mode``: recased strings,
+    dateTimes at another offset."""
+    if item.attribute.type == DATETIME:
+        return _instant(value, mode)
+    return _recased(value, mode, as_stored)
+
+
+def _instant(value: JsonScalar, mode: int) -> JsonScalar:
+    """The same instant as ``value``: as stored, at ``+00:00``, or at ``-05:30``.
+
+    dateTime compares chronologically (RFC 7644 §3.4.2.2, pitfalls §5): a
+    server that compares the text finds ``Z`` and ``+00:00`` different.
+    """
+    moment = parse_date_time(value) if mode and isinstance(value, str) else None
+    if moment is None:
+        return value
+    return moment.astimezone(UTC if mode == 1 else _OFFSET).isoformat()
+
+
+_OFFSET = timezone(-timedelta(hours=5, minutes=30))
+
+
+def _recased(value: JsonScalar, mode: int, as_stored: int = 3) -> JsonScalar:
+    """``value`` as stored or with ASCII letters flipped (case folding is unchanged, so a
+    caseExact false attribute still matches — RFC 7643 §2.2)."""
+    if mode < as_stored or not isinstance(value, str):
+        return value
+    if mode < 7 or len(value) > _FLIP_LIMIT:
+        return value.translate(_ASCII_SWAP)
+    return flip_ascii_case(value, random.Random(mode))
+
+
+def _substring(draw: st.DrawFn, op: str, text: str) -> str:
+    """A non-empty piece of ``text`` that ``op`` finds in it: a prefix for ``sw``,
+    a suffix for ``ew``, anywhere for ``co`` (cut at code points)."""
+    length = 1 + _index(draw, min(len(text), _MAX_SUBSTRING))
+    if op == "sw":
+        return text[:length]
+    if op == "ew":
+        return text[len(text) - length :]
+    start = _index(draw, len(text) - length + 1)
+    return text[start : start + length]
+
+
+def _equality(draw: st.DrawFn, item: _Stored) -> Compare:
+    """``path eq <stored value>`` (or ``ne``), strings often in the other case."""
+    op, mode = _variant(draw, _EQUALITY_OPS, item)
+    return Compare(item.path, op, _literal(item, item.value, mode))
+
+
+def _substring_compare(draw: st.DrawFn, item: _Stored) -> Compare:
+    """``path co "<piece of a stored string>"`` (or ``sw``/``ew``), mostly recased:
+    ``userName co "ADA"`` catches a ``co`` that ignores caseExact false (§3.4.2.2)."""
+    assert isinstance(item.value, str)
+    op, mode = _variant(draw, _SUBSTRING_OPS, item)
+    return Compare(item.path, op, _literal(item, _substring(draw, op, item.value), mode, 1))
+
+
+def _ordering(draw: st.DrawFn, item: _Stored) -> Compare:
+    """``path gt <stored value>`` and kin: the boundary value itself (ge vs gt)."""
+    op, mode = _variant(draw, _ORDERING_OPS, item)
+    return Compare(item.path, op, _literal(item, item.value, mode))
+
+
+def _field_atom(draw: st.DrawFn, field: _Stored) -> Filter:
+    """A valFilter atom on one stored sub-attribute: eq, a substring, or pr."""
+    op, mode = _variant(draw, ("eq", "co", "pr"), field)
+    text = field.value if field.attribute.type in _TEXT_TYPES else None
+    if op == "co" and isinstance(text, str) and text:
+        return Compare(field.path, "co", _literal(field, _substring(draw, "co", text), mode, 1))
+    if op == "pr":
+        return Present(field.path)
+    return Compare(field.path, "eq", _literal(field, field.value, mode))
+
+
+def _value_path(draw: st.DrawFn, element: _Element) -> ValuePath:
+    """``emails[type eq "<stored type>" and value co "<piece>"]`` from one stored element."""
+    fields = element.fields
+    count = _index(draw, 4) if len(fields) > 1 else 0  # 0–1: one field; 2: and; 3: or
+    inner = _field_atom(draw, fields[_index(draw, len(fields))])
+    if count >= 2:
+        other = _field_atom(draw, fields[_index(draw, len(fields))])
+        inner = And(inner, other) if count == 2 else Or(inner, other)
+    return ValuePath(element.path, inner)
+
+
+@lru_cache(maxsize=8)
+def _blind_atoms(resource_type: ResourceType) -> st.SearchStrategy[Filter]:
+    return st.one_of(
+        comparisons(resource_type=resource_type),
+        presences(resource_type),
+        value_paths(resource_type),
+    )
+
+
+#: (weight, kind) of the atoms: data ones weighted up; ``eq`` first, then ``pr``,
+#: so that shrinking tries those before the others.
+_ATOM_KINDS = (
+    (4, "equal"),
+    (2, "present"),
+    (2, "lists"),
+    (5, "text"),
+    (1, "exact"),
+    (1, "ordered"),
+    (2, "elements"),
+    (1, "blind"),  # 1 in 18: they rarely hit, and cost ten times a data atom to draw
+)
+
+
+class _Atoms:
+    """Draws atoms from a pool: one draw picks the kind (weights are repeats in
+    ``kinds``), one the stored value, one or three more the operator, case and
+    substring. Hypothesis draws small ranges evenly and wide ones skewed toward
+    0, so each choice is its own small draw.
+
+    A plain class with a short repr: hypothesis prints a strategy's arguments
+    (dataclass fields included), and a pool can hold megabytes of stored text.
+    """
+
+    def __init__(self, pool: _Pool, resource_type: ResourceType) -> None:
+        self.pool = pool
+        self.resource_type = resource_type
+        offered = {"equal", "present", "lists", "text", "exact", "ordered", "elements"}
+        offered = {kind for kind in offered if getattr(pool, kind)} | {"blind"}
+        self.kinds = tuple(
+            kind for weight, kind in _ATOM_KINDS if kind in offered for _ in range(weight)
+        )
+
+    def __repr__(self) -> str:
+        sizes = (f"{kind}={len(getattr(self.pool, kind))}" for kind in sorted(set(self.kinds))
+                 if kind != "blind")  # fmt: skip
+        return f"<atoms of {self.resource_type.name}: {', '.join(sizes)}>"
+
+    def draw(self, draw: st.DrawFn) -> Filter:
+        kind = self.kinds[_index(draw, len(self.kinds))]
+        if kind == "blind":
+            return draw(_blind_atoms(self.resource_type))
+        items: tuple[Any, ...] = getattr(self.pool, kind)
+        item = items[_index(draw, len(items))]
+        if isinstance(item, tuple):  # values at one path: pick one
+            item = item[_index(draw, len(item))]
+        if kind == "equal":
+            return _equality(draw, item)
+        if kind in ("present", "lists"):
+            return Present(item)
+        if kind in ("text", "exact"):
+            return _substring_compare(draw, item)
+        if kind == "ordered":
+            return _ordering(draw, item)
+        return _value_path(draw, item)
+
+
+def _grow(draw: st.DrawFn, atoms: _Atoms, budget: int, depth: int = 0) -> tuple[Filter, int]:
+    """A tree of at most ``budget`` atoms under and/or/not, and the atoms it used
+    (what :func:`st.recursive` with :func:`_combine` builds, in fewer draws)."""
+    kind = draw(_NODE_KINDS) if depth < _MAX_DEPTH else 0
+    if kind == 5:
+        inner, used = _grow(draw, atoms, budget, depth + 1)
+        return Not(inner), used
+    if kind < 3 or budget < 2:
+        return atoms.draw(draw), 1
+    left, used = _grow(draw, atoms, budget - 1, depth + 1)
+    right, more = _grow(draw, atoms, budget - used, depth + 1)
+    return (And(left, right) if kind == 3 else Or(left, right)), used + more
+
+
+#: Shapes whose meaning depends on ``and`` binding tighter than ``or``
+#: (RFC 7644 §3.4.2.2: "and" before "or"); :func:`render` writes them without
+#: parentheses, so a left-to-right evaluator reads ``a or b and c`` as
+#: ``(a or b) and c`` and differs wherever ``a`` holds and ``c`` does not.
+_SHAPES: tuple[tuple[int, Callable[[list[Filter]], Filter]], ...] = (
+    (3, lambda a: Or(a[0], And(a[1], a[2]))),  # a or b and c
+    (4, lambda a: Or(And(a[0], a[1]), And(a[2], a[3]))),  # a and b or c and d
+    (4, lambda a: Or(a[0], And(And(a[1], a[2]), a[3]))),  # a or b and c and d
+    (3, lambda a: Or(And(a[0], a[1]), a[2])),  # a and b or c (right-to-left misreads it)
+)
+
+
+@st.composite
+def _data_texts(draw: st.DrawFn, atoms: _Atoms, max_leaves: int) -> str:
+    """A tree (half of them a precedence shape) rendered as :func:`_texts` does.
+
+    The render options' coin flips come from a seeded :class:`random.Random`
+    (``st.randoms()`` costs a draw per letter recased, most of a text's cost
+    with URN-qualified names); the options still shrink away, so a shrunk
+    text is plainly spelled.
+    """
+    shapes = [shape for shape in _SHAPES if shape[0] <= max_leaves]
+    if shapes and _index(draw, 2) == 1:
+        count, build = shapes[_index(draw, len(shapes))]
+        expr = build([atoms.draw(draw) for _ in range(count)])
+    else:
+        expr, _ = _grow(draw, atoms, max_leaves)
+    mask = _index(draw, 2 ** len(_RENDER_OPTIONS))
+    options = {name: True for bit, name in enumerate(_RENDER_OPTIONS) if mask >> bit & 1}
+    return render(expr, random.Random(draw(_SEEDS) if mask else 0), **options)
+
+
+_SEEDS = st.integers(0, 2**16 - 1)
+
+
+def data_filter_texts(
+    resource_type: ResourceType,
+    resources: Sequence[Mapping[str, Any]],
+    max_leaves: int = 6,
+) -> st.SearchStrategy[str]:
+    """Valid filter strings of ``resource_type`` whose literals come from ``resources``.
+
+    Blind literals rarely meet stored data, so the defects that only show
+    on a hit stay hidden: a case-sensitive ``co`` (RFC 7643 §2.2 caseExact),
+    ``pr`` true on an empty list (RFC 7644 §3.4.2.2 "non-empty value"), ``or``
+    evaluated before ``and``. Here atoms quote the population: ``eq``/``ne``
+    with a stored value, ``co``/``sw``/``ew`` with a piece of a stored string
+    (both often with ASCII letters recased), orderings against a stored
+    value, ``pr`` on paths some resources lack (or all), value paths built
+    from stored elements; blind atoms (:func:`comparisons` …) are mixed in
+    at low weight. Trees are and/or/not combinations, half of them shapes
+    where precedence matters (``a or b and c``), rendered with the options
+    of :func:`filter_texts`. Shrinking ends on a plain ``eq``/``pr`` or on the
+    simplest atom that still fails (``userName co "P"``).
+
+    ``resources`` are the target's resources in the core's internal
+    representation (:func:`harness.fuzz.oracles.canonical`). They are read
+    here, once; a draw only indexes into what was found. Values of other
+    types than their attribute's (stored garbage) are skipped. Without
+    resources this is :func:`filter_texts`.
+    """
+    if not resources:
+        return filter_texts(resource_type, max_leaves)
+    atoms = _Atoms(_pool(resource_type, resources), resource_type)
+    return _data_texts(atoms, max(1, max_leaves))
 
 
 # --------------------------------------------------------------------------

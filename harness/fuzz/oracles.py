@@ -243,7 +243,12 @@ def _show(value: Any) -> str:
 
 
 def filter_oracle(
-    target: FuzzTarget, endpoint: str, text: str, compat: Compat = DEFAULT
+    target: FuzzTarget,
+    endpoint: str,
+    text: str,
+    compat: Compat = DEFAULT,
+    *,
+    listing: list[JsonDict] | None = None,
 ) -> list[Finding]:
     """A filter's result equals the core's evaluation over the target's own data
     (RFC 7644 §3.4.2.2); an invalid filter is 400 ``invalidFilter`` (Table 9).
@@ -254,6 +259,11 @@ def filter_oracle(
     text the core cannot parse must be refused; one that parses but names
     something the schema does not allow must be refused too, except that 200
     with no result is tolerated for an unknown attribute (pitfalls §7).
+
+    ``listing``: the run's full listing, already :func:`canonical`, when the
+    caller has it (a population read once per chunk). A finding over many
+    resources is reduced to the one resource it misjudged when that alone
+    reproduces it.
     """
     name = endpoint_name(endpoint)
     resource_type = resource_type_of(name)
@@ -275,17 +285,46 @@ def filter_oracle(
     got = target.full_listing(name, text, first=first)
     if isinstance(got, Finding):
         return [got]
-    everything = target.full_listing(name)
-    if isinstance(everything, Finding):
-        return [everything]
-    expected = [
-        item["id"]
-        for item in everything
-        if matches(expr, canonical(item, resource_type), resource_type)
-    ]
+    if listing is None:
+        everything = target.full_listing(name)
+        if isinstance(everything, Finding):
+            return [everything]
+        listing = [canonical(item, resource_type) for item in everything]
+    expected = [item["id"] for item in listing if matches(expr, item, resource_type)]
     returned = [item["id"] for item in got]
     if sorted(returned) == sorted(expected):
         return []
+    full = _filter_finding(target, name, text, scoped, expected, returned, first.exchange)
+    misjudged = sorted(set(returned) ^ set(expected))
+    if len(target.created_ids()) <= 1 or not misjudged:
+        return [full]
+    kept, steps, exchanges = target.setup_for(misjudged[:1])
+    small = _filter_finding(
+        target, name, text, scoped, [i for i in expected if i in kept],
+        [i for i in returned if i in kept], first.exchange, (kept, steps, exchanges),
+    )  # fmt: skip
+    from harness.fuzz.replay import reproduces
+
+    return [small if reproduces(small, target.client, target.prefix) else full]
+
+
+def _filter_finding(
+    target: FuzzTarget,
+    name: str,
+    text: str,
+    scoped: str,
+    expected: list[str],
+    returned: list[str],
+    query: Any,
+    setup: tuple[list[str], list[ReplayStep], list[Any]] | None = None,
+) -> Finding:
+    """A ``filter-differential`` finding: what came back, what should have, and the
+    steps — the whole setup, or ``setup`` = (ids, steps, exchanges) of a reduced one."""
+    ids, steps, exchanges = setup or (
+        target.created_ids(),
+        target.setup_steps(),
+        target.setup_exchanges(),
+    )
     extra = sorted(set(returned) - set(expected))
     missing = sorted(set(expected) - set(returned))
     parts = []
@@ -293,17 +332,17 @@ def filter_oracle(
         parts.append(f"returned {len(extra)} resource(s) it does not match: {extra}")
     if missing:
         parts.append(f"left out {len(missing)} matching resource(s): {missing}")
-    expect = "ids " + " ".join(str(target.template(i)) for i in expected)
-    step = ReplayStep("GET", list_path(name, {"filter": scoped}), None, expect.strip())
+    expect = "ids " + " ".join(str(target.template(i, ids)) for i in expected)
+    # The filter may name ids (``id eq "…"``, ``members.value eq "…"``): placeholders too.
+    path = str(target.template(list_path(name, {"filter": scoped}), ids))
+    step = ReplayStep("GET", path, None, expect.strip())
     summary = f"filter {text!r} on /{name}: " + "; ".join(parts)
-    return [
-        Finding.of(
-            "filter-differential",
-            str(target.template(summary)),
-            [*target.setup_exchanges(), first.exchange],
-            [*target.setup_steps(), step],
-        )
-    ]
+    return Finding.of(
+        "filter-differential",
+        str(target.template(summary, ids)),
+        [*exchanges, query],
+        [*steps, step],
+    )
 
 
 def _invalid_filter(target: FuzzTarget, name: str, text: str, error: ScimError) -> list[Finding]:
@@ -318,7 +357,8 @@ def _invalid_filter(target: FuzzTarget, name: str, text: str, error: ScimError) 
     broken = invariants(response, target)
     if broken:
         return broken
-    step = ReplayStep("GET", list_path(name, {"filter": text, "count": 1}), None, "status 400")
+    path = str(target.template(list_path(name, {"filter": text, "count": 1})))
+    step = ReplayStep("GET", path, None, "status 400")
     if response.ok:
         body = response.body if isinstance(response.body, Mapping) else {}
         if not syntax and not body.get("Resources") and not body.get("totalResults"):

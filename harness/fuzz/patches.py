@@ -25,8 +25,14 @@ core, never by a re-implementation of PATCH here.
 Invalid bodies (:func:`invalid_patch_bodies`) hold one named defect —
 unknown op, malformed or unknown path, remove without a path (§3.5.2.2
 ``noTarget``), a readOnly target, a wrong value type, a missing
-``Operations`` or PatchOp URN — possibly after valid operations, so that
-atomicity (§3.5.2: "SHALL be treated as atomic") is exercised too.
+``Operations`` or PatchOp URN — possibly between valid operations, so that
+atomicity (§3.5.2: "SHALL be treated as atomic") is exercised too. Those
+valid operations are shaped for shrinking: the defect is drawn first, the
+operations before and after it are two ``st.lists`` whose elements are
+drawn against the resource as returned (so deleting one leaves the others'
+draws intact), and the ones that change nothing are dropped — a no-op in
+front of the defect proves nothing about atomicity, and a reproducer
+shrinks to one changing operation and the defect.
 """
 
 from __future__ import annotations
@@ -423,15 +429,22 @@ OP_KINDS: tuple[OpKind, ...] = (
 _KINDS_BY_NAME = {kind.name: kind for kind in OP_KINDS}
 
 
-def _accepted(state: JsonDict, operation: JsonDict, ctx: _Context) -> JsonDict | None:
-    """The state after ``operation`` as the core computes it, or None if it refuses."""
+def _applied(state: JsonDict, operation: JsonDict, ctx: _Context) -> tuple[JsonDict, bool] | None:
+    """The state after ``operation`` as the core computes it and whether it changed,
+    or None if the core refuses it."""
     try:
         parsed = parse_patch_request(patch_body([operation]), ctx.compat)
-        patched, _changed = apply_patch(state, parsed, ctx.resource_type, ctx.compat)
+        patched, changed = apply_patch(state, parsed, ctx.resource_type, ctx.compat)
         validate_resource(patched, ctx.resource_type)
     except ScimError:
         return None
-    return patched
+    return patched, changed
+
+
+def _accepted(state: JsonDict, operation: JsonDict, ctx: _Context) -> JsonDict | None:
+    """The state after ``operation`` as the core computes it, or None if it refuses."""
+    applied = _applied(state, operation, ctx)
+    return None if applied is None else applied[0]
 
 
 @st.composite
@@ -656,25 +669,65 @@ _INVALID_BY_NAME = {kind.name: kind for kind in INVALID_KINDS}
 
 
 @st.composite
+def _candidate_operation(
+    draw: st.DrawFn, ctx: _Context, kinds: tuple[OpKind, ...]
+) -> JsonDict | None:
+    """One valid-shaped operation against ``ctx.state`` (None: the shape does not apply)."""
+    return draw(st.sampled_from(kinds)).build(draw, ctx)
+
+
+def _changing(
+    candidates: list[JsonDict | None], state: JsonDict, ctx: _Context
+) -> tuple[list[JsonDict], JsonDict]:
+    """The candidates the core accepts in sequence from ``state`` and that change it,
+    and the state after them.
+
+    Dropping (rather than ``assume``-rejecting) the others keeps every
+    sub-list of a drawn list a valid draw, so the shrinker may delete any
+    element: an operation drawn against the original state that conflicts
+    with an earlier one (a filter whose element was removed) is dropped
+    here, and deleting the earlier one brings it back.
+    """
+    kept: list[JsonDict] = []
+    for operation in candidates:
+        applied = None if operation is None else _applied(state, operation, ctx)
+        if operation is None or applied is None or not applied[1]:
+            continue
+        kept.append(operation)
+        state = applied[0]
+    return kept, state
+
+
+@st.composite
 def _invalid_body(
     draw: st.DrawFn,
     resource_type: ResourceType,
     resource: JsonDict,
     compat: Compat,
     kinds: tuple[InvalidKind, ...],
-    valid: st.SearchStrategy[JsonDict],
+    max_around: int,
 ) -> Any:
+    """The defect first, then the valid operations before and after it.
+
+    Shaped for shrinking (see the module docstring): no operation count or
+    insertion index is drawn — each would be a number whose meaning shifts
+    when an operation goes, which the shrinker cannot lower and delete in one
+    step — and each list element is drawn against ``resource``, never against
+    the state an earlier element left, so deleting an element does not
+    re-interpret the draws after it.
+    """
     applicable = [kind for kind in kinds if kind.build(resource_type, resource, compat) is not None]
     kind = draw(st.sampled_from(applicable))
     built = kind.build(resource_type, resource, compat)
     if kind.whole:
         return built
-    operations: list[Any] = []
-    if draw(st.booleans()):
-        # §3.5.2 atomicity: valid operations around the bad one change nothing either.
-        operations = list(draw(valid)["Operations"])
-    operations.insert(draw(st.integers(0, len(operations))), built)
-    return patch_body(operations)
+    ctx = _Context(resource_type, resource, compat, ())
+    candidates = st.lists(_candidate_operation(ctx, OP_KINDS), max_size=max_around)
+    # §3.5.2 atomicity: changes made before the defect must not be kept, and
+    # a server skipping the defect would show in the changes after it.
+    before, state = _changing(draw(candidates), resource, ctx)
+    after, _state = _changing(draw(candidates), state, ctx)
+    return patch_body([*before, built, *after])
 
 
 def invalid_patch_bodies(
@@ -683,10 +736,16 @@ def invalid_patch_bodies(
     *,
     compat: Compat = DEFAULT,
     kinds: Sequence[str] | None = None,
+    max_around: int = 2,
 ) -> st.SearchStrategy[Any]:
     """PatchOp bodies the core refuses with a 400 (``parse_patch_request`` or
     ``apply_patch`` raises :class:`ScimError`): one defect from
-    :data:`INVALID_KINDS`, alone or among valid operations."""
+    :data:`INVALID_KINDS`, alone or among valid operations.
+
+    ``max_around``: most valid operations drawn before the defect, and again
+    after it; each one kept changes the resource (a no-op proves nothing
+    about atomicity), so a shrunk reproducer is one changing operation and
+    the defect.
+    """
     chosen = tuple(_INVALID_BY_NAME[name] for name in kinds) if kinds else INVALID_KINDS
-    valid = patch_bodies(resource_type, resource, compat=compat, max_operations=2)
-    return _invalid_body(resource_type, resource, compat, chosen, valid)
+    return _invalid_body(resource_type, resource, compat, chosen, max_around)

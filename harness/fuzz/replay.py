@@ -97,17 +97,28 @@ def replay_outcomes(path: str | Path, client: ScimClient) -> list[ReplayOutcome]
     data = _document(path)
     old_prefix = data.get("prefix")
     findings = [Finding.from_json(item) for item in data.get("findings") or []]
-    outcomes = []
-    for finding in findings:
-        # ``private``: listings are sent exactly as recorded (a recorded filter already
-        # carries the prefix scope when it needed one); only ids this replay created
-        # are compared, so other resources on a shared tenant never count.
-        target = FuzzTarget(client, new_prefix(), private=True)
-        try:
-            outcomes.append(_replay_one(target, finding, old_prefix))
-        finally:
-            target.cleanup()
-    return outcomes
+    return [_outcome(finding, client, old_prefix) for finding in findings]
+
+
+def reproduces(finding: Finding, client: ScimClient, prefix: str | None) -> bool:
+    """Whether ``finding`` (recorded under the run ``prefix``) reproduces on ``client``'s
+    target now, replayed as ``--replay`` would (the campaign checks a reduced finding so)."""
+    return _outcome(finding, client, prefix).reproduced
+
+
+def _outcome(finding: Finding, client: ScimClient, old_prefix: str | None) -> ReplayOutcome:
+    """Replay ``finding`` under a fresh prefix and remove what it created.
+
+    ``private``: listings are sent exactly as recorded (a recorded filter
+    already carries the prefix scope when it needed one); only ids this
+    replay created are compared, so other resources on a shared tenant
+    never count.
+    """
+    target = FuzzTarget(client, new_prefix(), private=True)
+    try:
+        return _replay_one(target, finding, old_prefix)
+    finally:
+        target.cleanup()
 
 
 def _renamed(value: Any, old: str | None, new: str) -> Any:

@@ -228,7 +228,10 @@ class ScimStateMachine(RuleBasedStateMachine):
         self._checked(response, "setup")
         if not response.ok:
             if verdict.refusal is None:
-                self.fail(VALID_REJECTED, f"POST /{endpoint} of a valid body → {response.status}")
+                self.fail(
+                    VALID_REJECTED,
+                    f"POST /{endpoint} of a valid body → {_refused(response)}",
+                )
             return None
         if verdict.result is None:
             detail = verdict.refusal.detail if verdict.refusal else ""
@@ -293,7 +296,7 @@ class ScimStateMachine(RuleBasedStateMachine):
             and self._conflicts(endpoint, expected.result, resource_id)
         )
         if expected.refusal is None and not conflict:
-            self.fail(VALID_REJECTED, f"{where} of a valid request → {response.status}")
+            self.fail(VALID_REJECTED, f"{where} of a valid request → {_refused(response)}")
         after = self._checked(self.target.get(endpoint, resource_id), "unchanged")
         changed = differences(resource_type_of(endpoint), self.model[key], after.body)
         if after.status == 200 and changed:
@@ -336,7 +339,7 @@ class ScimStateMachine(RuleBasedStateMachine):
     def _delete(self, endpoint: str, resource_id: str) -> None:
         response = self._checked(self.target.delete(endpoint, resource_id), "status 2xx")
         if not response.ok:
-            self.fail(VALID_REJECTED, f"DELETE /{endpoint}/{resource_id} → {response.status}")
+            self.fail(VALID_REJECTED, f"DELETE /{endpoint}/{resource_id} → {_refused(response)}")
         if endpoint == "Groups":
             self._set(endpoint, resource_id, {})  # its members' groups change
         del self.model[(endpoint, resource_id)]
@@ -521,6 +524,19 @@ def _core(step: Callable[[Compat], JsonDict | ScimError]) -> Verdict:
         elif result is None:
             result = verdict
     return Verdict(result, refusal)
+
+
+def _refused(response: ScimResponse) -> str:
+    """The status and, from a SCIM Error body (RFC 7644 §3.12), ``scimType`` and
+    ``detail``: a valid-rejected finding says which rule the target applied, so a
+    reader can judge model against target without opening the exchanges."""
+    if response.status is None:
+        return response.error or "no answer"
+    body = response.body
+    if not isinstance(body, dict):
+        return str(response.status)
+    reason = " ".join(str(body[key]) for key in ("scimType", "detail") if body.get(key))
+    return f"{response.status} ({reason})" if reason else str(response.status)
 
 
 def _json_or_none(raw: str | None) -> Any:

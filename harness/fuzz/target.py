@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from harness.client import Exchange, ScimClient, ScimResponse
@@ -34,6 +34,8 @@ MAX_PAGES = 200
 #: The attribute each endpoint's names (and so the run prefix) live in.
 NAME_ATTRIBUTE = {"Users": "userName", "Groups": "displayName"}
 RESOURCE_TYPE = {"Users": USER, "Groups": GROUP}
+
+T = TypeVar("T")
 
 
 def endpoint_name(endpoint: str) -> str:
@@ -59,6 +61,10 @@ def list_path(endpoint: str, params: Mapping[str, str | int]) -> str:
     return f"/{endpoint_name(endpoint)}" + (f"?{query}" if query else "")
 
 
+#: One POST of a fixture or an example: (replay step, exchange, id or None).
+Record = tuple[ReplayStep, Exchange, str | None]
+
+
 class FuzzTarget:
     """A :class:`Target` with per-example bookkeeping for the oracles."""
 
@@ -80,7 +86,9 @@ class FuzzTarget:
             batch_cleanup=False,
         )
         #: The current example's POSTs: (replay step, exchange, id or None).
-        self._setup: list[tuple[ReplayStep, Exchange, str | None]] = []
+        self._setup: list[Record] = []
+        #: The current chunk's population (:meth:`fixture`), read by every example.
+        self._fixture: list[Record] = []
         self._page = LISTING_PAGE
 
     @classmethod
@@ -238,9 +246,11 @@ class FuzzTarget:
     def paging_finding(
         self, endpoint: str, text: str | None, size: int, problem: str, exchanges: list[Exchange]
     ) -> Finding:
-        ids = " ".join(self.template(i) for _, _, i in self._setup if i is not None)
+        ids = " ".join(self.template(i) for i in self.created_ids())
         query = {"filter": text} if text else {}
-        step = ReplayStep("GET", list_path(endpoint, query), None, f"paging {size} ids")
+        step = ReplayStep(
+            "GET", self.template(list_path(endpoint, query)), None, f"paging {size} ids"
+        )
         if ids:
             step = ReplayStep(step.method, step.path, None, f"paging {size} ids {ids}")
         return Finding.of(
@@ -249,9 +259,14 @@ class FuzzTarget:
 
     # -- the example's record ----------------------------------------------------
 
-    def template(self, value: Any) -> Any:
-        """``value`` with each id created in this example replaced by ``{idN}``."""
-        ids = [resource_id for _, _, resource_id in self._setup if resource_id is not None]
+    def _records(self) -> list[Record]:
+        """The chunk's fixture, then the example's own POSTs: the order ``{idN}`` counts in."""
+        return [*self._fixture, *self._setup]
+
+    def template(self, value: Any, ids: list[str] | None = None) -> Any:
+        """``value`` with each id created for this example (its fixture's first) replaced
+        by ``{idN}``; ``ids``: number these ids instead (a reduced reproducer)."""
+        ids = self.created_ids() if ids is None else ids
         if not ids:
             return value
         text = json.dumps(value)
@@ -260,13 +275,44 @@ class FuzzTarget:
         return json.loads(text)
 
     def setup_steps(self) -> list[ReplayStep]:
-        return [step for step, _, _ in self._setup]
+        return [step for step, _, _ in self._records()]
 
     def setup_exchanges(self) -> list[Exchange]:
-        return [exchange for _, exchange, _ in self._setup]
+        return [exchange for _, exchange, _ in self._records()]
 
     def created_ids(self) -> list[str]:
-        return [resource_id for _, _, resource_id in self._setup if resource_id is not None]
+        return [resource_id for _, _, resource_id in self._records() if resource_id is not None]
+
+    def setup_for(self, wanted: list[str]) -> tuple[list[str], list[ReplayStep], list[Exchange]]:
+        """The smallest setup that re-creates ``wanted``: those POSTs, plus the POSTs of
+        the resources their bodies name (a Group's members, a User's manager), with
+        ``{idN}`` renumbered over what is kept. Returns (kept ids, steps, exchanges).
+
+        A filter's verdict is per resource (RFC 7644 §3.4.2.2 selects each
+        resource on its own), so a differential finding over a population
+        reproduces with the one resource it misjudged — and a person reads the
+        bug off one POST and one GET instead of twenty.
+        """
+        records = [(s, e, i) for s, e, i in self._records() if i is not None]
+        everything = [resource_id for _, _, resource_id in records]
+        kept: set[str] = set()
+        queue = [resource_id for resource_id in wanted if resource_id in everything]
+        while queue:
+            resource_id = queue.pop()
+            if resource_id in kept:
+                continue
+            kept.add(resource_id)
+            step = records[everything.index(resource_id)][0]
+            raw = _untemplated(step.body, everything)
+            queue += [other for other in everything if other != resource_id and other in raw]
+        chosen = [record for record in records if record[2] in kept]
+        ids = [resource_id for _, _, resource_id in chosen]
+        steps = [
+            ReplayStep(s.method, s.path, self.template(_untemplated_value(s.body, everything), ids),
+                       s.expect)
+            for s, _, _ in chosen
+        ]  # fmt: skip
+        return ids, steps, [exchange for _, exchange, _ in chosen]
 
     @contextmanager
     def example(self) -> Iterator[None]:
@@ -281,9 +327,40 @@ class FuzzTarget:
         finally:
             self._setup = []
 
+    @contextmanager
+    def fixture(self, build: Callable[[FuzzTarget], T]) -> Iterator[T]:
+        """A population that every example of a chunk reads, created once by ``build``.
+
+        Creating resources is most of an example's cost (a POST and a DELETE
+        each); a filter changes nothing, so the examples of a chunk can query
+        one population. Its POSTs come first in every example's record (so a
+        finding replays them) and it is deleted when the chunk ends.
+        """
+        with self.target.scope():
+            self._setup = []
+            try:
+                built = build(self)
+                self._fixture, self._setup = self._setup, []
+                yield built
+            finally:
+                self._fixture, self._setup = [], []
+                self.client.exchanges.clear()
+
     def cleanup(self) -> None:
         """Delete what is left and sweep the prefix (end of a run, also after Ctrl-C)."""
         self.target.cleanup()
 
     def close(self) -> None:
         self.client.close()
+
+
+def _untemplated(body: Any, ids: list[str]) -> str:
+    """``body`` as JSON text with ``{idN}`` back to the N-th id."""
+    text = json.dumps(body)
+    for index, resource_id in enumerate(ids):
+        text = text.replace(f"{{id{index}}}", resource_id)
+    return text
+
+
+def _untemplated_value(body: Any, ids: list[str]) -> Any:
+    return json.loads(_untemplated(body, ids))

@@ -4,10 +4,13 @@ Two families, mixed by :func:`scim_values`:
 
 * **realistic** values come from faker in several locales (:data:`LOCALES`),
   so names, addresses and phone numbers look like what an IdP pushes —
-  accented Latin, kana and kanji, Brazilian Portuguese. The faker is seeded
-  from hypothesis draws (a locale and an integer seed), never from global
-  state, so an example is reproducible from hypothesis' seed and shrinks
-  towards ``en_US`` and seed 0;
+  accented Latin, kana and kanji, Brazilian Portuguese. Each (locale,
+  method) has a *pool* of :data:`POOL_SIZE` values, made on first use by a
+  faker seeded from the pair's name (never from global state), and a value
+  is one draw over the pools of all locales, en_US first: an example is
+  reproducible from hypothesis' seed and shrinks towards the first en_US
+  value. (Re-seeding faker per value, as :func:`fakers` does, costs two
+  hypothesis choices and a faker call each: most of a body's price.);
 * **adversarial** values probe what servers get wrong: Unicode that changes
   length under case folding (RFC 7643 §2.2 caseExact, pitfalls §4),
   combining marks, right-to-left and astral-plane text, control characters
@@ -26,8 +29,10 @@ produce bodies a conforming server must accept. Named constants and named
 from __future__ import annotations
 
 import base64
+import zlib
 from collections.abc import Callable
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cache, cached_property, lru_cache, partial
 from typing import Any
 
 from faker import Faker
@@ -49,6 +54,10 @@ __all__ = [
     "EDGE_DECIMALS",
     "EDGE_INTEGERS",
     "LOCALES",
+    "POOL_SIZE",
+    "Faked",
+    "Pick",
+    "adversarial_string_sources",
     "adversarial_strings",
     "adversarial_values",
     "binaries",
@@ -57,7 +66,10 @@ __all__ = [
     "fake",
     "fakers",
     "integers",
+    "leaf_pick",
     "long_strings",
+    "pool",
+    "pooled",
     "realistic_values",
     "references",
     "scim_values",
@@ -89,20 +101,58 @@ def fakers() -> st.SearchStrategy[Faker]:
     """A faker seeded from hypothesis draws (locale, seed): reproducible, shrinkable.
 
     Use the faker at once, inside the same draw: the instance for a locale
-    is shared and the next draw re-seeds it.
+    is shared and the next draw re-seeds it. For single values prefer
+    :func:`fake` (pooled, one choice and no faker call per value).
     """
     return st.builds(
         _seeded, st.sampled_from(LOCALES), st.integers(min_value=0, max_value=2**32 - 1)
     )
 
 
+#: Values per (locale, method) pool: enough variety for a body's dozen
+#: realistic values, small enough to make all pools in well under a second.
+POOL_SIZE = 64
+
+
+@cache
+def _locale_pool(locale: str, method: str) -> tuple[Any, ...]:
+    """:data:`POOL_SIZE` results of ``Faker.<method>()`` in ``locale``.
+
+    The seed is a hash of the pair's name, so the pool is the same in every
+    process and does not depend on which pools were made before it.
+    """
+    generator = _faker(locale)
+    generator.seed_instance(zlib.crc32(f"{locale}/{method}".encode()))
+    make = getattr(generator, method)
+    return tuple(make() for _ in range(POOL_SIZE))
+
+
+@cache
+def pool(method: str) -> tuple[Any, ...]:
+    """The pools of ``method`` for all :data:`LOCALES`, in that order (en_US first)."""
+    return tuple(value for locale in LOCALES for value in _locale_pool(locale, method))
+
+
+@cache
+def pooled(method: str) -> st.SearchStrategy[str]:
+    """One ``sampled_from`` over :func:`pool` (as text); makes the pools now.
+
+    :data:`POOL_SIZE` × 5 locales stays below the ~500 elements past which
+    hypothesis' index draws favour the front of a list.
+    """
+    return st.sampled_from(tuple(str(value) for value in pool(method)))
+
+
 def fake(method: str, *, transform: Callable[[Any], Any] = str) -> st.SearchStrategy[Any]:
-    """The result of ``Faker.<method>()`` under a drawn locale and seed, through ``transform``.
+    """A pooled result of ``Faker.<method>()`` in one of :data:`LOCALES`, through ``transform``.
 
     ``fake("first_name")`` is "Dennis", "Franz", "淳" or "Grégoire" depending
-    on the drawn locale.
+    on the drawn pool index. One hypothesis choice per value; the pools are
+    made on first use (deferred), not when a strategy module is imported.
     """
-    return fakers().map(lambda generator: transform(getattr(generator, method)()))
+    if transform is str:
+        return st.deferred(lambda: pooled(method))
+    return st.deferred(lambda: st.sampled_from(pool(method)).map(transform))
 
 
 # --------------------------------------------------------------------------
@@ -153,9 +203,14 @@ ADVERSARIAL_STRINGS: dict[str, str] = {
 _TEXT_CHARACTERS = st.characters(exclude_categories=["Cs"], exclude_characters="\x00")
 
 
+#: Units of :func:`long_strings`: one and two code points, BMP and astral,
+#: JSON escapes, a space, and ß (longer when case-folded).
+LONG_UNITS = ("a", "é", "e\u0301", "山", "𝔘", '"', "\\", " ", "ß")
+
+
 def long_strings(min_size: int = 256, max_size: int = 4096) -> st.SearchStrategy[str]:
     """A string of a few KB built from a repeated adversarial unit (cheap to draw)."""
-    unit = st.sampled_from(["a", "é", "e\u0301", "山", "𝔘", '"', "\\", " ", "ß"])
+    unit = st.sampled_from(LONG_UNITS)
     return st.builds(_repeat, unit, st.integers(min_value=min_size, max_value=max_size))
 
 
@@ -163,12 +218,21 @@ def _repeat(unit: str, size: int) -> str:
     return (unit * (size // len(unit) + 1))[:size]
 
 
+_ADVERSARIAL_TEXT = st.text(_TEXT_CHARACTERS, min_size=1, max_size=12)
+_LONG_STRINGS = long_strings()
+#: :func:`long_strings` as one strategy per unit, for a :class:`Pick` (the unit
+#: is then part of the pick's one choice; the size is still hypothesis' to draw).
+_LONG_STRINGS_BY_UNIT = tuple(
+    st.integers(min_value=256, max_value=4096).map(partial(_repeat, unit)) for unit in LONG_UNITS
+)
+
+
 def adversarial_strings() -> st.SearchStrategy[str]:
     """Named tricky strings, random Unicode text (no NUL), and long strings."""
     return st.one_of(
         st.sampled_from(sorted(ADVERSARIAL_STRINGS.values())),
-        st.text(_TEXT_CHARACTERS, min_size=1, max_size=12),
-        long_strings(),
+        _ADVERSARIAL_TEXT,
+        _LONG_STRINGS,
     )
 
 
@@ -320,3 +384,126 @@ _TYPED: dict[str, Callable[[], st.SearchStrategy[Any]]] = {
     BINARY: binaries,
     REFERENCE: references,
 }
+
+
+# --------------------------------------------------------------------------
+# Picks: a leaf's values in one draw
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Faked:
+    """A realistic source: the pooled results of ``Faker.<method>()`` (:func:`pooled`)."""
+
+    method: str
+
+
+#: Where a branch of a :class:`Pick` comes from: faker, literal values, or a strategy.
+Source = Faked | tuple[Any, ...] | st.SearchStrategy[Any]
+
+
+def _entries(source: Source) -> tuple[Any, ...]:
+    if isinstance(source, Faked):
+        return tuple(str(value) for value in pool(source.method))
+    if isinstance(source, st.SearchStrategy):
+        return (source,)
+    return source
+
+
+def _weighted(branches: tuple[Source, ...]) -> tuple[Any, ...]:
+    """The branches' entries, each branch repeated to about the same weight, first first."""
+    parts = [_entries(branch) for branch in branches]
+    width = max(len(part) for part in parts)
+    return tuple(entry for part in parts for entry in part * max(1, width // len(part)))
+
+
+#: A pick's index as two uniform bytes: one choice, even over a thousand
+#: entries (``sampled_from`` favours the front of lists past ~500), and it
+#: shrinks towards entry 0.
+_INDEX_BYTES = st.binary(min_size=2, max_size=2)
+
+
+class Pick:
+    """A leaf's values in one draw: equally weighted branches flattened into one list.
+
+    ``one_of(realistic, adversarial)`` costs a choice for the branch, one for
+    a pooled faker value or named string, two or three for a drawn string;
+    each choice costs the engine a span, a data-tree node and a mutation
+    candidate. A pick inlines literal values — faker pools, named
+    adversarial strings, edge numbers, canonical values — as entries of one
+    list and keeps the other branches as strategy entries: one choice for a
+    literal (none when the index comes with an object's shape), one more
+    for the strategy. The list is made on first draw, so pools stay lazy;
+    its first entry is the first branch's, so shrinking ends on a realistic
+    (en_US) value.
+    """
+
+    def __init__(self, *branches: Source) -> None:
+        self._branches = branches
+
+    @cached_property
+    def entries(self) -> tuple[Any, ...]:
+        return _weighted(self._branches)
+
+    def draw(self, draw: st.DrawFn, index: bytes | None = None) -> Any:
+        """Inside a composite: the value, in one choice (two for a strategy entry).
+
+        ``index``: two bytes the caller drew already, as part of a larger
+        choice (an object's shape): then a literal costs no choice at all.
+        """
+        entries = self.entries
+        raw = draw(_INDEX_BYTES) if index is None else index
+        entry = entries[int.from_bytes(raw, "big") * len(entries) >> 16]
+        return draw(entry) if isinstance(entry, st.SearchStrategy) else entry
+
+    @cached_property
+    def strategy(self) -> st.SearchStrategy[Any]:
+        """The pick as a strategy of its own, for callers outside a composite."""
+        return _picked(self)
+
+    def __repr__(self) -> str:
+        names = ", ".join(_branch_name(branch) for branch in self._branches)
+        return f"Pick({names})"
+
+
+def _branch_name(source: Source) -> str:
+    if isinstance(source, tuple) and len(source) > 3:
+        return f"({source[0]!r}, … {len(source)} values)"
+    return repr(source)
+
+
+@st.composite
+def _picked(draw: st.DrawFn, pick: Pick) -> Any:
+    return pick.draw(draw)
+
+
+#: Adversarial branches per type, as literal tuples where they are constants.
+_ADVERSARIAL_SOURCES: dict[str, tuple[Source, ...]] = {
+    INTEGER: (EDGE_INTEGERS,),
+    DECIMAL: (EDGE_DECIMALS,),
+    DATETIME: (EDGE_DATE_TIMES,),
+    REFERENCE: (EDGE_REFERENCES,),
+}
+
+
+def adversarial_string_sources() -> tuple[Source, ...]:
+    """:func:`adversarial_strings` as :class:`Pick` branches: named, random text, long."""
+    return (tuple(sorted(ADVERSARIAL_STRINGS.values())), _ADVERSARIAL_TEXT, _LONG_STRINGS_BY_UNIT)
+
+
+def leaf_pick(scim_type: str, realistic: Source | None = None) -> Pick:
+    """Realistic (first: shrinks there) or adversarial values of an RFC 7643 §2.3 type.
+
+    The same mixture as ``one_of(realistic, adversarial_values(type))``:
+    strings are realistic (``realistic``, else faker words, names and jobs),
+    named tricky strings, random text or long strings, in equal parts.
+    """
+    if scim_type == STRING:
+        mine: tuple[Source, ...] = (
+            (realistic,) if realistic is not None else (Faked("word"), Faked("name"), Faked("job"))
+        )
+        return Pick(*mine, *adversarial_string_sources())
+    if scim_type == BOOLEAN and realistic is None:
+        return Pick((False, True))
+    own = realistic if realistic is not None else _TYPED[scim_type]()
+    return Pick(own, *_ADVERSARIAL_SOURCES.get(scim_type, ()))

@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from harness.fuzz.stateful import add_member_body, machine_for, remove_member_body, run_machine
 from harness.fuzz.target import FuzzTarget
@@ -22,13 +22,14 @@ from harness.server.faults import FAULTS_BY_NAME, faulty_app
 TOKEN = "stateful-fuzz-token"
 
 
-def budget(examples: int, steps: int) -> settings:
+def budget(examples: int, steps: int, *, shrink: bool = True) -> settings:
     return settings(
         max_examples=examples,
         stateful_step_count=steps,
         deadline=None,
         database=None,
         suppress_health_check=list(HealthCheck),
+        phases=tuple(Phase) if shrink else (Phase.generate,),
     )
 
 
@@ -71,6 +72,34 @@ def test_a_delete_that_deletes_nothing_is_found_with_a_short_sequence(capsys: ob
     assert any(line.startswith("curl") and "-X DELETE" in line for line in curl)
     assert all(TOKEN not in line for line in curl)
     print(f"delete-not-deleting found and shrunk in {elapsed:.1f}s")  # measured, not asserted
+
+
+def test_a_valid_patch_refused_is_reported_with_the_targets_reason() -> None:
+    """The other direction (RFC 7644 §3.5.2): a PATCH every reading of the core accepts,
+    refused by the target, is ``valid-rejected`` — and the summary carries the
+    target's ``scimType`` and ``detail`` (§3.12), so a reader can tell a model
+    mistake from a target defect without opening the exchanges.
+
+    Not shrunk: minimising this sequence replays about a thousand of them
+    (measured ~70 s); the unshrunk finding is enough to pin the report.
+    """
+    fault = FAULTS_BY_NAME["patch-op-case-sensitive"]
+    target = FuzzTarget.for_app(faulty_app(fault, ServerConfig(token=TOKEN)), TOKEN)
+    started = time.perf_counter()
+    findings = run_machine(target, budget(20, 10, shrink=False), seed=9)
+    elapsed = time.perf_counter() - started
+    target.close()
+
+    assert [finding.kind for finding in findings] == ["valid-rejected"], findings
+    finding = findings[0]
+    assert finding.summary.startswith("PATCH /"), finding.summary
+    assert finding.summary.endswith("→ 400 (invalidSyntax Unknown PATCH operation.)")
+    refused = finding.steps[-1]
+    assert refused.method == "PATCH" and refused.expect == "status 2xx"
+    assert isinstance(refused.body, dict)
+    ops = [operation["op"] for operation in refused.body["Operations"]]
+    assert any(op != op.lower() for op in ops), ops  # Entra's "Replace" (pitfalls §14)
+    print(f"valid-rejected found in {elapsed:.1f}s (unshrunk)")  # measured, not asserted
 
 
 def test_membership_bodies_are_the_rfc_shapes() -> None:
