@@ -12,6 +12,8 @@ assigns, sends the steps and checks each step's ``expect``
 (:class:`~harness.fuzz.findings.ReplayStep`). A finding reproduces when an
 expectation is broken again; what the replay created is deleted afterwards.
 Exchanges kept in the file were redacted when recorded; no token is stored.
+A step whose expectation this version cannot read (a damaged file, an older
+format) ends that finding's replay as "could not replay", never the run.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from harness.client import ScimClient, ScimResponse
 from harness.conformance.target import UnsafeRequest
 from harness.fuzz.findings import Finding, ReplayStep
 from harness.fuzz.oracles import differences, error_shape_problem, membership_oracle
+from harness.fuzz.stateful import drop_dangling_members
 from harness.fuzz.target import FuzzTarget, new_prefix, resource_type_of
 
 FORMAT = "scim-harness/fuzz-replay"
@@ -143,12 +146,22 @@ def _filled(value: Any, ids: list[str]) -> Any:
 
 
 class _Stop(Exception):
-    """The replay cannot go on (a setup step failed)."""
+    """The replay cannot go on (a setup step failed, an expectation is unreadable)."""
+
+
+@dataclass
+class _Seen:
+    """What the replay's earlier steps showed that a later expectation reads."""
+
+    #: The last 200 body of each path GET (``unchanged``).
+    last_get: dict[str, Any]
+    #: Users this replay deleted (a Group may keep them as members, RFC 7643 §2.3.7).
+    deleted_users: set[str]
 
 
 def _replay_one(target: FuzzTarget, finding: Finding, old_prefix: str | None) -> ReplayOutcome:
     ids: list[str] = []
-    last_get: dict[str, Any] = {}
+    seen = _Seen({}, set())
     with target.example():
         try:
             for step in finding.steps:
@@ -168,9 +181,8 @@ def _replay_one(target: FuzzTarget, finding: Finding, old_prefix: str | None) ->
                 response = target.target.request(
                     step.method, path, **({} if body is None else {"json_body": body})
                 )
-                broken = _broken(target, path, _filled(expect, ids), response, last_get)
-                if step.method == "GET" and response.status == 200:
-                    last_get[path.split("?", 1)[0]] = response.body
+                broken = _checked(target, path, _filled(expect, ids), response, seen)
+                _remember(seen, step.method, path, response)
                 if broken:
                     return ReplayOutcome(finding, True, broken, list(target.client.exchanges))
         except _Stop as stop:
@@ -180,10 +192,34 @@ def _replay_one(target: FuzzTarget, finding: Finding, old_prefix: str | None) ->
         return ReplayOutcome(finding, False, "every expectation held", [])
 
 
-def _broken(
-    target: FuzzTarget, path: str, expect: str, response: ScimResponse, last: dict[str, Any]
+def _remember(seen: _Seen, method: str, path: str, response: ScimResponse) -> None:
+    bare = path.split("?", 1)[0]
+    if method == "GET" and response.status == 200:
+        seen.last_get[bare] = response.body
+    parts = bare.strip("/").split("/")
+    if method == "DELETE" and response.ok and len(parts) == 2 and parts[0] == "Users":
+        seen.deleted_users.add(parts[1])
+
+
+def _checked(
+    target: FuzzTarget, path: str, expect: str, response: ScimResponse, seen: _Seen
 ) -> str | None:
-    """Why ``response`` breaks ``expect``, or None when it holds."""
+    """:func:`_broken`, with an expectation it cannot read turned into :class:`_Stop`."""
+    try:
+        return _broken(target, path, expect, response, seen)
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        raise _Stop(f"unreadable expectation {_short(expect)} ({exc})") from None
+
+
+def _short(expect: str) -> str:
+    return repr(expect if len(expect) <= 80 else expect[:80] + "…")
+
+
+def _broken(
+    target: FuzzTarget, path: str, expect: str, response: ScimResponse, seen: _Seen
+) -> str | None:
+    """Why ``response`` breaks ``expect``, or None when it holds (raises :class:`_Stop`
+    for an expectation it does not know)."""
     status = response.status
     where = f"{response.exchange.method} {path}"
     verb, _, rest = expect.partition(" ")
@@ -205,12 +241,9 @@ def _broken(
         return None if problem is None else f"{where} → {status}: {problem}"
     endpoint = path.lstrip("/").split("/", 1)[0].split("?", 1)[0]
     if verb == "resource":
-        if not isinstance(response.body, dict):
-            return None if status == 204 else f"{where} → {status} without a resource"
-        diff = differences(resource_type_of(endpoint), json.loads(rest), response.body)
-        return None if not diff else f"{where}: " + "; ".join(diff)
+        return _resource_broken(where, endpoint, rest, response, seen)
     if verb == "unchanged":
-        before = last.get(path.split("?", 1)[0])
+        before = seen.last_get.get(path.split("?", 1)[0])
         if before is None or not isinstance(response.body, dict):
             return None
         diff = differences(resource_type_of(endpoint), before, response.body)
@@ -239,4 +272,34 @@ def _broken(
     if verb == "membership":
         found = membership_oracle(target)
         return found[0].summary if found else None
-    return f"unknown expectation {expect!r} (a newer replay format?)"
+    raise _Stop(f"unknown expectation {_short(expect)} (a newer replay format?)")
+
+
+def _resource_broken(
+    where: str, endpoint: str, rest: str, response: ScimResponse, seen: _Seen
+) -> str | None:
+    """``resource {json}``: the answer equals the JSON as the PATCH oracle compares.
+
+    A bare ``resource`` (written by the state machine before it recorded the
+    model) can only say that a resource came back: it is read as ``status 2xx``.
+    A Group may still list a User this replay deleted (RFC 7643 §2.3.7: referential
+    integrity is a MAY), as the state machine allows.
+    """
+    status = response.status or 0
+    if not rest.strip():
+        return None if 200 <= status < 300 else f"{where} → {status}, expected 2xx"
+    expected = json.loads(rest)
+    if not isinstance(expected, dict):
+        raise _Stop(f"resource expectation is not a JSON object: {_short(rest)}")
+    if not isinstance(response.body, dict):
+        return None if status == 204 else f"{where} → {status} without a resource"
+    actual = response.body
+    if endpoint == "Groups":
+        listed = {
+            str(member.get("value"))
+            for member in expected.get("members") or []
+            if isinstance(member, dict)
+        }
+        actual = drop_dangling_members(actual, seen.deleted_users, listed)
+    diff = differences(resource_type_of(endpoint), expected, actual)
+    return None if not diff else f"{where}: " + "; ".join(diff)

@@ -14,7 +14,10 @@ semantics core:
 * PATCH — ``oracles.core_patch`` = ``parse_patch_request`` + ``apply_patch``
   + ``validate_resource`` (§3.5.2, atomic); membership changes are PATCHes of
   ``members`` (§3.5.2.1 add, §3.5.2.2 remove with a value filter);
-* DELETE — the resource is gone and no Group lists it any more (§3.6).
+* DELETE — the resource is gone (§3.6). A Group that listed a deleted User
+  may drop the member or keep the dangling reference: referential integrity
+  is a MAY (RFC 7643 §2.3.7) and §3.6 says nothing about references, so the
+  model drops it and the comparisons ignore a kept one (:func:`drop_dangling_members`).
 
 After every step the invariants read the target back: each live resource
 equals its model (``oracles.differences``: id, meta, readOnly and
@@ -27,8 +30,12 @@ A failure raises :class:`~harness.fuzz.findings.FindingsFailed` carrying
 every exchange since the machine started (printed as curl lines in the
 exception's notes) and the replay steps with ``{idN}`` placeholders;
 hypothesis shrinks the *rule sequence*, so the sequence a person reads is a
-minimal one. Resources are created under the run prefix and deleted when the
-machine is torn down (:meth:`FuzzTarget.example`).
+minimal one. Each step carries the expectation a replay checks: ``setup`` for
+an accepted POST (its id becomes ``{idN}``), the status a conformant target
+answers for a write, ``resource {json}`` (the model) for a read-back or a
+write answer that differs from the model. Resources are created under the
+run prefix and deleted when the machine is torn down
+(:meth:`FuzzTarget.example`).
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ import itertools
 import json
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import hypothesis
@@ -175,7 +182,24 @@ class ScimStateMachine(RuleBasedStateMachine):
             self.raise_findings(broken)
         return response
 
+    def _resource_expect(self, resource: JsonDict) -> str:
+        """``resource {json}``: the replay compares the answer with the model, as
+        ``oracles.patch_oracle`` records it (ids as ``{idN}``)."""
+        return f"resource {json.dumps(self.target.template(resource))}"
+
     # -- the model's own rules -----------------------------------------------------
+
+    def _deleted_users(self) -> set[str]:
+        return {resource_id for endpoint, resource_id in self.deleted if endpoint == "Users"}
+
+    def _served(self, endpoint: str, body: Any) -> Any:
+        """The target's ``body`` as the model judges it: a Group without the members that
+        are Users deleted in this sequence and not in the model (either reading of
+        RFC 7643 §2.3.7 is conformant, see :func:`drop_dangling_members`)."""
+        if endpoint != "Groups" or not isinstance(body, dict):
+            return body
+        listed = _member_values(self.model.get(("Groups", str(body.get("id"))), {}))
+        return drop_dangling_members(body, self._deleted_users(), listed)
 
     def _live(self, endpoint: str) -> Iterable[tuple[str, JsonDict]]:
         return ((rid, res) for (ep, rid), res in self.model.items() if ep == endpoint)
@@ -225,7 +249,7 @@ class ScimStateMachine(RuleBasedStateMachine):
         resource_type = resource_type_of(endpoint)
         verdict = _core(lambda compat: prepare_create(copy.deepcopy(body), resource_type, compat))
         response, resource_id = self.target.create(endpoint, body)
-        self._checked(response, "setup")
+        self._checked(response, _create_expect(verdict, response))
         if not response.ok:
             if verdict.refusal is None:
                 self.fail(
@@ -255,16 +279,14 @@ class ScimStateMachine(RuleBasedStateMachine):
         expected = _core(
             lambda compat: prepare_replace(before, copy.deepcopy(body), resource_type, compat)
         )
-        response = self._checked(
-            self.target.target.put(f"/{endpoint}/{resource_id}", body), "status 2xx"
-        )
+        response = self.target.target.put(f"/{endpoint}/{resource_id}", body)
         self._judge_write("PUT", endpoint, resource_id, response, expected)
 
     def _patch(self, endpoint: str, resource_id: str, body: Any) -> None:
         resource_type = resource_type_of(endpoint)
         before = self.model[(endpoint, resource_id)]
         expected = _core(lambda compat: core_patch(before, body, resource_type, compat))
-        response = self._checked(self.target.patch(endpoint, resource_id, body), "status 2xx")
+        response = self.target.patch(endpoint, resource_id, body)
         self._judge_write("PATCH", endpoint, resource_id, response, expected)
 
     def _judge_write(
@@ -276,9 +298,20 @@ class ScimStateMachine(RuleBasedStateMachine):
         expected: Verdict,
     ) -> None:
         """An accepted write must be one the core accepts, and becomes the model; a
-        refused one must change nothing (§3.5.2: "the entire request fails")."""
+        refused one must change nothing (§3.5.2: "the entire request fails").
+
+        The write is recorded once its outcome is known, with the expectation a
+        conformant target meets (the one this answer broke, if any), so that a
+        replay of the finding checks that very request.
+        """
         key = (endpoint, resource_id)
         where = f"{method} /{endpoint}/{resource_id}"
+        conflict = (
+            response.status == 409
+            and expected.result is not None
+            and self._conflicts(endpoint, expected.result, resource_id)
+        )
+        self._checked(response, _write_expect(expected, response, conflict))
         if response.ok:
             if expected.result is None:
                 detail = expected.refusal.detail if expected.refusal else ""
@@ -290,15 +323,12 @@ class ScimStateMachine(RuleBasedStateMachine):
             self._set(endpoint, resource_id, expected.result)
             self._compare_body(endpoint, resource_id, response, f"the {method} answer")
             return
-        conflict = (
-            response.status == 409
-            and expected.result is not None
-            and self._conflicts(endpoint, expected.result, resource_id)
-        )
         if expected.refusal is None and not conflict:
             self.fail(VALID_REJECTED, f"{where} of a valid request → {_refused(response)}")
         after = self._checked(self.target.get(endpoint, resource_id), "unchanged")
-        changed = differences(resource_type_of(endpoint), self.model[key], after.body)
+        changed = differences(
+            resource_type_of(endpoint), self.model[key], self._served(endpoint, after.body)
+        )
         if after.status == 200 and changed:
             kind = (
                 ("patch-not-atomic", "RFC 7644 §3.5.2")
@@ -332,8 +362,12 @@ class ScimStateMachine(RuleBasedStateMachine):
                 ("id-unstable", "RFC 7643 §3.1"),
                 f"{what} for {endpoint}/{resource_id} carries id {body.get('id')!r}",
             )
-        found = differences(resource_type_of(endpoint), self.model[(endpoint, resource_id)], body)
+        expected = self.model[(endpoint, resource_id)]
+        found = differences(resource_type_of(endpoint), expected, self._served(endpoint, body))
         if found:
+            # The write was recorded with its status (or as ``setup``); what it broke
+            # is its answer's content, so that is what a replay must check.
+            self.steps[-1] = replace(self.steps[-1], expect=self._resource_expect(expected))
             self.fail(STATE_DIFFERENTIAL, f"{what} ({endpoint}/{resource_id}): {'; '.join(found)}")
 
     def _delete(self, endpoint: str, resource_id: str) -> None:
@@ -347,6 +381,11 @@ class ScimStateMachine(RuleBasedStateMachine):
         self.deleted.add((endpoint, resource_id))
         self.unchecked.add((endpoint, resource_id))
         if endpoint == "Users":
+            # The model drops the member (a provider enforcing referential integrity);
+            # a provider may also keep it: RFC 7643 §2.3.7 makes integrity a MAY and
+            # RFC 7644 §3.6 says nothing about references, so `_served` ignores a
+            # dangling one. The Groups are still read back: their other members,
+            # displayName … must be intact.
             for group_id, group in list(self._live("Groups")):
                 kept = [m for m in group.get("members") or [] if m.get("value") != resource_id]
                 if len(kept) != len(group.get("members") or []):
@@ -428,7 +467,10 @@ class ScimStateMachine(RuleBasedStateMachine):
         """
         served: dict[Key, JsonDict] = {}
         for endpoint, resource_id in sorted(self.dirty):
-            response = self._checked(self.target.get(endpoint, resource_id), "resource")
+            expected = self.model[(endpoint, resource_id)]
+            response = self._checked(
+                self.target.get(endpoint, resource_id), self._resource_expect(expected)
+            )
             if response.status != 200 or not isinstance(response.body, dict):
                 self.fail(
                     STATE_DIFFERENTIAL,
@@ -441,14 +483,16 @@ class ScimStateMachine(RuleBasedStateMachine):
                     ("id-unstable", "RFC 7643 §3.1"),
                     f"GET /{endpoint}/{resource_id} carries id {body.get('id')!r}",
                 )
-            expected = self.model[(endpoint, resource_id)]
-            found = differences(resource_type_of(endpoint), expected, body)
+            found = differences(resource_type_of(endpoint), expected, self._served(endpoint, body))
             if found:
                 self.fail(STATE_DIFFERENTIAL, f"{endpoint}/{resource_id}: {'; '.join(found)}")
             served[(endpoint, resource_id)] = body
         self.dirty.clear()
         for endpoint, resource_id in sorted(self.unchecked):
-            response = self._checked(self.target.get(endpoint, resource_id), "status 404")
+            response = self.target.get(endpoint, resource_id)
+            # 404 (§3.6), or the 410 some providers answer: the replay expects what
+            # this target said, so it does not report the tolerated 410 as a defect.
+            self._checked(response, "status 410" if response.status == 410 else "status 404")
             if response.status not in (404, 410):
                 self.fail(
                     STATE_DIFFERENTIAL,
@@ -496,6 +540,39 @@ def _with_members(group: JsonDict, members: list[JsonDict]) -> JsonDict:
     return updated
 
 
+def _member_values(group: JsonDict) -> set[str]:
+    return {
+        str(member.get("value"))
+        for member in group.get("members") or []
+        if isinstance(member, dict) and member.get("value") is not None
+    }
+
+
+def drop_dangling_members(group: JsonDict, deleted: set[str], listed: set[str]) -> JsonDict:
+    """``group`` without the members that reference a deleted User (``deleted``) and are
+    not among the expected members (``listed``).
+
+    RFC 7643 §2.3.7: "A SCIM service provider MAY choose to enforce referential
+    integrity for reference types referring to SCIM resources"; RFC 7644 §3.6
+    only requires the deleted resource itself to answer 404 and leave query
+    results. So after ``DELETE /Users/x`` a Group may list ``x`` or not, and the
+    comparison (``oracles.differences``) must not count a kept ``x``. Every other
+    member, and every other attribute, is still compared.
+    """
+    members = group.get("members")
+    dangling = deleted - listed
+    if not isinstance(members, list) or not dangling:
+        return group
+    kept = [
+        member
+        for member in members
+        if not (isinstance(member, dict) and str(member.get("value")) in dangling)
+    ]
+    if len(kept) == len(members):
+        return group
+    return {**group, "members": kept}
+
+
 @dataclass(frozen=True)
 class Verdict:
     """What the core makes of a request under each reading it knows.
@@ -524,6 +601,27 @@ def _core(step: Callable[[Compat], JsonDict | ScimError]) -> Verdict:
         elif result is None:
             result = verdict
     return Verdict(result, refusal)
+
+
+def _create_expect(verdict: Verdict, response: ScimResponse) -> str:
+    """What a replay expects of a POST, given how the target answered it: ``setup`` for
+    a resource the sequence goes on with, else what a conformant target answers —
+    2xx for a valid body (the ``valid-rejected`` finding), 4xx for one every
+    reading refuses (``invalid-accepted``), and anything but 5xx when the readings
+    disagree (RFC 7644 §3.3)."""
+    if response.ok:
+        return "setup" if verdict.result is not None else "status 4xx"
+    return _write_expect(verdict, response, conflict=False)
+
+
+def _write_expect(verdict: Verdict, response: ScimResponse, conflict: bool) -> str:
+    """The expectation a write's replay checks (see :func:`_create_expect`); a refusal
+    explained by a uniqueness conflict (409, RFC 7644 §3.3) is not a defect."""
+    if response.ok:
+        return "status 2xx" if verdict.result is not None else "status 4xx"
+    if verdict.refusal is None and not conflict:
+        return "status 2xx"
+    return "status 4xx" if verdict.result is None else "not 5xx"
 
 
 def _refused(response: ScimResponse) -> str:
@@ -585,6 +683,7 @@ def run_machine(
 __all__ = [
     "ScimStateMachine",
     "add_member_body",
+    "drop_dangling_members",
     "machine_for",
     "remove_member_body",
     "run_machine",

@@ -28,6 +28,12 @@ Real IdPs send shapes the RFC does not (``shared/reference/entra-provisioning.md
 * a value-filtered ``remove`` that matches nothing is a no-op only under
   ``Compat.lenient_remove`` (pitfalls §9).
 
+Where the RFC itself leaves a choice, ``Compat`` names it too: bare
+extension attribute names (``bare_extension_paths``, §3.10), ``add`` on a
+value filter matching nothing (``filtered_add_creates``, §3.12 Table 9) and
+merge vs whole-record ``replace attr[filter]`` (``replace_merges_selected``,
+§3.5.2.3).
+
 Atomicity (§3.5.2: "A PATCH request, regardless of the number of operations,
 SHALL be treated as atomic"): :func:`apply_patch` works on a deep copy and
 never touches its input, so a caller that gets a :class:`ScimError` still
@@ -238,7 +244,7 @@ def _apply_operation(
         _apply_to_extension(resource, operation, extension, resource_type, compat)
         return
     if operation.path is not None:
-        ref = paths.resolve_path(operation.path, resource_type, compat)
+        ref = _resolve(operation.path, resource_type, compat)
         where = operation.raw_path or str(operation.path)
         _dispatch(
             _Site(resource, operation.path, ref, where, resource_type, compat), op, operation.value
@@ -250,6 +256,24 @@ def _apply_operation(
         raise errors.no_target("'remove' needs a 'path' (RFC 7644 §3.5.2.2)")
     for path, ref, where, value in _pathless_targets(operation.value, resource_type, compat):
         _dispatch(_Site(resource, path, ref, where, resource_type, compat), op, value)
+
+
+def _resolve(path: PatchPath, resource_type: ResourceType, compat: Compat) -> AttributeRef:
+    """The attribute ``path`` designates (:func:`harness.scim.paths.resolve_path`).
+
+    RFC 7644 §3.10: clients "SHOULD fully qualify extended attributes with
+    the associated schema extension URN to avoid naming conflicts", so a
+    server may refuse ``employeeNumber`` for the enterprise attribute; it is
+    resolved only under ``compat.bare_extension_paths`` (Entra's bare
+    ``manager``, entra-provisioning.md §3), else 400 ``invalidPath``.
+    """
+    ref = paths.resolve_path(path, resource_type, compat)
+    if path.attr.urn is None and ref.container is not None and not compat.bare_extension_paths:
+        raise errors.invalid_path(
+            f"'{path}' names an attribute of {ref.container} without its URN "
+            "(RFC 7644 §3.10: extension attributes are qualified with the extension URN)"
+        )
+    return ref
 
 
 def _whole_extension(path: PatchPath | None, resource_type: ResourceType) -> str | None:
@@ -354,7 +378,7 @@ def _key_target(
 ) -> tuple[PatchPath, AttributeRef, str, Any]:
     try:
         path = paths.parse_path(text)
-        ref = paths.resolve_path(path, resource_type, compat)
+        ref = _resolve(path, resource_type, compat)
     except ScimError as error:
         raise errors.invalid_value(
             f"'{key}' in the value is not an attribute of {resource_type.name}: {error.detail}"
@@ -741,8 +765,11 @@ def _no_match(site: _Site, value: Any, op: str, select_all: bool) -> None:
     * add: §3.5.2.1 "If the target location does not exist, the attribute
       and value are added", and Entra uses ``Add`` precisely for values that
       do not exist yet (entra-provisioning.md §4); a ``type eq "…"`` filter
-      says what to create, so the value is created (our reading). Any other
-      filter cannot describe the new value → ``noTarget``.
+      says what to create, so the value is created (our reading, under
+      ``compat.filtered_add_creates``). Table 9 lets a server answer
+      ``noTarget`` instead ("the specified path value contains a filter that
+      yields no match"), which the strict reading does. Any other filter
+      cannot describe the new value → ``noTarget``.
     * no filter (``emails.value`` with no emails): add/replace create
       ``{sub-attribute: value}`` (§3.5.2.3 "treat the operation as an 'add'").
     """
@@ -751,7 +778,8 @@ def _no_match(site: _Site, value: Any, op: str, select_all: bool) -> None:
             return
         raise errors.no_target(f"'{site.where}' matches no value (RFC 7644 §3.5.2.2)")
     seed = {} if select_all else _seed_from_filter(site.path.value_filter, site.attribute)
-    creates = op == ADD or select_all or site.compat.replace_creates
+    compat = site.compat
+    creates = select_all or (compat.filtered_add_creates if op == ADD else compat.replace_creates)
     if seed is None or not creates:
         raise errors.no_target(f"'{site.where}' matches no value (RFC 7644 §3.5.2.3)")
     if site.sub is not None:
@@ -826,7 +854,14 @@ def _replace_selected(site: _Site, element: Any, new: Any) -> Any:
     sub-attributes (``members.value``) are not consulted: a value is
     removed and another added, which immutability allows — the reasoning
     ``resources.prepare_replace`` applies to PUT.
+
+    §3.5.2.3 also says of a complex target "Sub-attributes that are not
+    specified in the 'value' parameter are left unchanged"; under
+    ``compat.replace_merges_selected`` that reading is taken and an object is
+    merged into each selected record (as :func:`_merge_into_selected`).
     """
+    if site.compat.replace_merges_selected and isinstance(new, dict):
+        return _merge_into_selected(site, element, new)
     return copy.deepcopy(new)
 
 
