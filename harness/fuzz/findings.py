@@ -89,7 +89,10 @@ class ReplayStep:
     * ``ids {id0} {id2}`` — all pages of this listing hold exactly these ids;
     * ``paging N ids …`` — walked with ``count=N`` the pages add up to these ids;
     * ``resource {json}`` — the resource (GET or PATCH 200) equals this JSON,
-      compared as the PATCH oracle compares;
+      compared as the PATCH oracle compares (a Group's members that name Users
+      the replay deleted may be left out or kept: RFC 7643 §2.3.7 makes
+      referential integrity a MAY); a bare ``resource`` (older files) reads as
+      ``status 2xx``;
     * ``unchanged`` — a GET equals the GET made before the previous request.
     """
 
