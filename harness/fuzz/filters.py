@@ -692,7 +692,10 @@ def _instant(value: JsonScalar, mode: int) -> JsonScalar:
     moment = parse_date_time(value) if mode and isinstance(value, str) else None
     if moment is None:
         return value
-    return moment.astimezone(UTC if mode == 1 else _OFFSET).isoformat()
+    try:
+        return moment.astimezone(UTC if mode == 1 else _OFFSET).isoformat()
+    except OverflowError:  # 0001-01-01T00:00Z at -05:30 is before year 1: keep it as stored
+        return value
 
 
 _OFFSET = timezone(-timedelta(hours=5, minutes=30))
