@@ -14,12 +14,18 @@ registry; targets of value filters are taken from the current state, so a
 filter selects something (§3.5.2.3 makes a replace that selects nothing a
 ``noTarget`` error).
 
-To know the state the next operation sees, each drawn operation is applied
-with the semantics core (:func:`harness.scim.patch.apply_patch`, then
+The operations are drawn for shrinking (:func:`_patch_body`): a list of
+candidates each drawn against the resource as returned (no operation
+count, no element's meaning depending on an earlier one), so hypothesis can
+delete any one; then at most one more drawn against the state they leave,
+for what needs state (a value filter on an element added by the same
+request). To know that state, each candidate is applied with the semantics
+core (:func:`harness.scim.patch.apply_patch`, then
 :func:`harness.scim.resources.validate_resource` for the whole-resource
-rules a server checks after a PATCH); an operation the core refuses — two
-primaries after a type filter matched two values, say — is dropped and
-another one drawn. The body is therefore valid by construction for the
+rules a server checks after a PATCH); a candidate the core refuses — two
+primaries after a type filter matched two values, say — is dropped, and so
+is one that changes nothing, except in a rare body that keeps no-ops
+(§3.5.2 allows them). The body is therefore valid by construction for the
 core, never by a re-implementation of PATCH here.
 
 Invalid bodies (:func:`invalid_patch_bodies`) hold one named defect —
@@ -37,7 +43,7 @@ shrinks to one changing operation and the defect.
 
 from __future__ import annotations
 
-import copy
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -279,6 +285,42 @@ def _remove_filtered(with_sub: bool) -> Callable[[st.DrawFn, _Context], JsonDict
     return _filtered("remove", with_sub)
 
 
+@st.composite
+def _keyed_value(draw: st.DrawFn, targets: tuple[_Target, ...]) -> tuple[_Target, Any] | None:
+    """One attribute and its value drawn together, or None (nothing) for the simplest
+    first choice.
+
+    A path-less value's members are a list of these pairs rather than a
+    list of attributes followed by their values: deleting a pair leaves the
+    other pairs' draws meaning what they meant. None first for the reason
+    :func:`_droppable_operation` gives: an irrelevant pair shrinks to
+    nothing rather than to the first attribute, so a shrunk value keeps only
+    the keys a failure needs.
+    """
+    target = draw(st.sampled_from((None, *targets)))
+    if target is None:
+        return None
+    return target, draw(_values(target.attribute.name, target.attribute))
+
+
+@functools.lru_cache(maxsize=256)
+def _keyed_lists(targets: tuple[_Target, ...], max_size: int) -> st.SearchStrategy[list[Any]]:
+    """Cached: hypothesis validates a strategy on its first draw, which costs more
+    than the draw when the strategy is rebuilt for every operation."""
+    return st.lists(
+        _keyed_value(targets),
+        max_size=max_size,
+        unique_by=lambda pair: None if pair is None else pair[0].path(qualified=True),
+    )
+
+
+def _keyed_values(
+    draw: st.DrawFn, targets: Sequence[_Target], max_size: int
+) -> list[tuple[_Target, Any]]:
+    """Up to ``max_size`` distinct attributes with their values (see :func:`_keyed_value`)."""
+    return [pair for pair in draw(_keyed_lists(tuple(targets), max_size)) if pair is not None]
+
+
 def _pathless(op: str) -> Callable[[st.DrawFn, _Context], JsonDict | None]:
     """§3.5.2.1/§3.5.2.3 without ``path``: an object of attributes (extension under its URN)."""
 
@@ -286,19 +328,12 @@ def _pathless(op: str) -> Callable[[st.DrawFn, _Context], JsonDict | None]:
         candidates = _simple(ctx.resource_type) + _singular_complex(ctx.resource_type)
         if not candidates:
             return None
-        chosen = draw(
-            st.lists(
-                st.sampled_from(candidates),
-                min_size=1,
-                max_size=3,
-                unique=True,
-            )
-        )
         value: JsonDict = {}
-        for target in chosen:
-            item = draw(_values(target.attribute.name, target.attribute))
+        for target, item in _keyed_values(draw, candidates, 3):
             holder = value if target.container is None else value.setdefault(target.container, {})
             holder[target.attribute.name] = item
+        if not value:
+            return None
         return {"op": _op_name(draw, op), "value": value}
 
     return build
@@ -320,22 +355,32 @@ def _entra_string_boolean(draw: st.DrawFn, ctx: _Context) -> JsonDict | None:
 
 
 def _entra_flat_keys(draw: st.DrawFn, ctx: _Context) -> JsonDict | None:
-    """Entra compliant mode: path-less value whose keys are paths (pitfalls §13)."""
-    value: JsonDict = {}
+    """Entra compliant mode: path-less value whose keys are paths (pitfalls §13).
+
+    Each key is drawn with its value (as :func:`_keyed_value`), so a shrunk
+    value keeps only the keys a failure needs."""
     complex_targets, simple_targets = (
         _singular_complex(ctx.resource_type),
         _simple(ctx.resource_type),
     )
     if not complex_targets or not simple_targets:
         return None
-    for target in draw(st.lists(st.sampled_from(complex_targets), max_size=1, unique=True)):
-        sub = draw(st.sampled_from(_writable_subs(target.attribute)))
-        value[target.path(sub.name)] = draw(_values(f"{target.attribute.name}.{sub.name}", sub))
-    for target in draw(st.lists(st.sampled_from(simple_targets), max_size=2, unique=True)):
-        value[target.path(qualified=True)] = draw(_values(target.attribute.name, target.attribute))
+    value: JsonDict = {}
+    for key, item in draw(st.lists(_flat_sub_key(tuple(complex_targets)), max_size=1)):
+        value[key] = item
+    for target, item in _keyed_values(draw, simple_targets, 2):
+        value[target.path(qualified=True)] = item
     if not value:
         return None
     return {"op": draw(st.sampled_from(["Add", "Replace"])), "value": value}
+
+
+@st.composite
+def _flat_sub_key(draw: st.DrawFn, targets: tuple[_Target, ...]) -> tuple[str, Any]:
+    """``"name.givenName"`` and its value, drawn together (Entra, pitfalls §13)."""
+    target = draw(st.sampled_from(targets))
+    sub = draw(st.sampled_from(_writable_subs(target.attribute)))
+    return target.path(sub.name), draw(_values(f"{target.attribute.name}.{sub.name}", sub))
 
 
 def _extension_object(draw: st.DrawFn, ctx: _Context) -> JsonDict | None:
@@ -344,9 +389,14 @@ def _extension_object(draw: st.DrawFn, ctx: _Context) -> JsonDict | None:
     if not extensions:
         return None
     extension = draw(st.sampled_from(extensions))
-    simple = [a for a in extension.attributes if writable(a) and a.name not in _SPECIAL]
-    chosen = draw(st.lists(st.sampled_from(simple), min_size=1, max_size=3, unique=True))
-    value = {attribute.name: draw(_values(attribute.name, attribute)) for attribute in chosen}
+    simple = [
+        _Target(extension.id, a)
+        for a in extension.attributes
+        if writable(a) and a.name not in _SPECIAL
+    ]
+    value = {target.attribute.name: item for target, item in _keyed_values(draw, simple, 3)}
+    if not value:
+        return None
     return {"op": _op_name(draw, draw(st.sampled_from(["add", "replace"]))), "path": extension.id,
             "value": value}  # fmt: skip
 
@@ -441,10 +491,92 @@ def _applied(state: JsonDict, operation: JsonDict, ctx: _Context) -> tuple[JsonD
     return patched, changed
 
 
-def _accepted(state: JsonDict, operation: JsonDict, ctx: _Context) -> JsonDict | None:
-    """The state after ``operation`` as the core computes it, or None if it refuses."""
-    applied = _applied(state, operation, ctx)
-    return None if applied is None else applied[0]
+@st.composite
+def _candidate_operation(
+    draw: st.DrawFn, ctx: _Context, kinds: tuple[OpKind, ...]
+) -> JsonDict | None:
+    """One valid-shaped operation against ``ctx.state`` (None: the shape does not apply)."""
+    return draw(st.sampled_from(kinds)).build(draw, ctx)
+
+
+@functools.lru_cache(maxsize=64)
+def _kind_or_nothing(kinds: tuple[OpKind, ...]) -> st.SearchStrategy[OpKind | None]:
+    """None (nothing) first, then ``kinds``; cached as :func:`_keyed_lists` is."""
+    return st.sampled_from((None, *kinds))
+
+
+@st.composite
+def _droppable_operation(
+    draw: st.DrawFn, ctx: _Context, kinds: tuple[OpKind, ...], tries: int
+) -> JsonDict | None:
+    """One valid-shaped operation against ``ctx.state``, or None (nothing) when the
+    first choice is the simplest one.
+
+    Why None first: hypothesis deletes at most five consecutive choices in
+    one step, and an operation with a faked value takes more; what it does
+    to any span is set every choice in it to the simplest
+    (``try_trivial_spans``). Were that an operation (``replace displayName
+    "Lori Chang"``), every irrelevant operation would shrink to it and stay
+    in the reproducer; as nothing, it drops out of the body.
+
+    ``tries``: kinds drawn until one applies. A Group has few writable
+    attributes (RFC 7643 §4.2), so most kinds do not apply to it; retrying
+    inside the element keeps every retry deletable with the element.
+    """
+    for _ in range(tries):
+        kind = draw(_kind_or_nothing(kinds))
+        if kind is None:
+            return None
+        operation = kind.build(draw, ctx)
+        if operation is not None:
+            return operation
+    return None
+
+
+def _changing(
+    candidates: list[JsonDict | None],
+    state: JsonDict,
+    ctx: _Context,
+    *,
+    no_ops: bool = False,
+) -> tuple[list[JsonDict], JsonDict]:
+    """The candidates the core accepts in sequence from ``state`` and that change it
+    (with ``no_ops``, those that change nothing too), and the state after them.
+
+    Dropping (rather than ``assume``-rejecting) the others keeps every
+    sub-list of a drawn list a valid draw, so the shrinker may delete any
+    element: an operation drawn against the original state that conflicts
+    with an earlier one (a filter whose element was removed) is dropped
+    here, and deleting the earlier one brings it back.
+    """
+    kept: list[JsonDict] = []
+    for operation in candidates:
+        applied = None if operation is None else _applied(state, operation, ctx)
+        if operation is None or applied is None or not (applied[1] or no_ops):
+            continue
+        kept.append(operation)
+        state = applied[0]
+    return kept, state
+
+
+#: Kinds whose draw reads the state (a value filter selects a present element,
+#: a member removed is a present member): the only ones drawn again against the
+#: state the deletable operations leave (see :func:`_patch_body`).
+_STATE_READING = frozenset(
+    {
+        "replace-filtered-sub",
+        "add-filtered-sub",
+        "replace-filtered",
+        "remove-filtered",
+        "remove-filtered-sub",
+        "members",
+    }
+)
+
+
+def _rarely() -> st.SearchStrategy[bool]:
+    """True one time in eight; shrinks to False."""
+    return st.integers(min_value=0, max_value=7).map(lambda n: n == 7)
 
 
 @st.composite
@@ -457,22 +589,43 @@ def _patch_body(
     kinds: tuple[OpKind, ...],
     max_operations: int,
 ) -> JsonDict:
-    state = copy.deepcopy(resource)
-    operations: list[JsonDict] = []
-    count = draw(st.integers(min_value=1, max_value=max_operations))
-    attempts = 0
-    while len(operations) < count and attempts < 4 * count:
-        attempts += 1
-        kind = draw(st.sampled_from(kinds))
-        ctx = _Context(resource_type, state, compat, member_ids)
-        operation = kind.build(draw, ctx)
-        if operation is None:
-            continue  # the shape does not apply to this state
-        patched = _accepted(state, operation, ctx)
-        if patched is None:
-            continue  # the core refuses it here (e.g. two primaries): drawn again
-        operations.append(operation)
-        state = patched
+    """Deletable operations, then at most one drawn against the state they leave.
+
+    Shaped for shrinking like :func:`_invalid_body`: no operation count is
+    drawn, and each element of the list is drawn against ``resource`` as
+    returned, so the shrinker can delete any one operation without changing
+    what the others are. The elements are then applied in order and kept
+    when the core accepts them and they change the state (:func:`_changing`).
+
+    No-ops are valid PATCH content (§3.5.2.1: an add of a value already
+    present "SHALL NOT change the modify timestamp"; removing an absent
+    attribute, pitfalls §9), so they are kept in one body in eight (a flag
+    the shrinker lowers to "drop them" when the failure does not need
+    them), and a body whose operations all change nothing is sent as drawn.
+
+    What needs state — a value filter on an element an earlier operation
+    added, removing a member just added — is the optional last operation,
+    drawn against the state after the list from :data:`_STATE_READING`
+    kinds only. Being last, its draws are the only ones a deletion before it
+    re-interprets.
+    """
+    ctx = _Context(resource_type, resource, compat, member_ids)
+    no_ops = draw(_rarely())
+    candidates = draw(
+        st.lists(_droppable_operation(ctx, kinds, 4), min_size=1, max_size=max_operations)
+    )
+    operations, state = _changing(candidates, resource, ctx, no_ops=no_ops)
+    if not operations:
+        operations, state = _changing(candidates, resource, ctx, no_ops=True)
+    follow_kinds = tuple(kind for kind in kinds if kind.name in _STATE_READING)
+    if follow_kinds:
+        # Drawn whether or not there is room: a draw that a deletion before it
+        # would start needing is a choice the shrinker cannot supply, so the
+        # deletion would fail.
+        after = _Context(resource_type, state, compat, member_ids)
+        last = draw(st.lists(_droppable_operation(after, follow_kinds, 2), max_size=1))
+        if len(operations) < max_operations:
+            operations += _changing(last, state, after, no_ops=no_ops)[0]
     assume(operations)
     return patch_body(operations)
 
@@ -491,6 +644,10 @@ def patch_bodies(
 
     ``member_ids``: ids a Group's ``members`` may add. ``kinds``: names from
     :data:`OP_KINDS` to restrict the shapes (all by default).
+    ``max_operations``: most operations in a body. Each operation changes the
+    resource except in the rare bodies that keep no-ops (see
+    :func:`_patch_body`), so a shrunk reproducer holds only the operations
+    its failure needs.
     """
     chosen = tuple(_KINDS_BY_NAME[name] for name in kinds) if kinds else OP_KINDS
     return _patch_body(resource_type, resource, compat, tuple(member_ids), chosen, max_operations)
@@ -666,36 +823,6 @@ INVALID_KINDS: tuple[InvalidKind, ...] = (
 )  # fmt: skip
 
 _INVALID_BY_NAME = {kind.name: kind for kind in INVALID_KINDS}
-
-
-@st.composite
-def _candidate_operation(
-    draw: st.DrawFn, ctx: _Context, kinds: tuple[OpKind, ...]
-) -> JsonDict | None:
-    """One valid-shaped operation against ``ctx.state`` (None: the shape does not apply)."""
-    return draw(st.sampled_from(kinds)).build(draw, ctx)
-
-
-def _changing(
-    candidates: list[JsonDict | None], state: JsonDict, ctx: _Context
-) -> tuple[list[JsonDict], JsonDict]:
-    """The candidates the core accepts in sequence from ``state`` and that change it,
-    and the state after them.
-
-    Dropping (rather than ``assume``-rejecting) the others keeps every
-    sub-list of a drawn list a valid draw, so the shrinker may delete any
-    element: an operation drawn against the original state that conflicts
-    with an earlier one (a filter whose element was removed) is dropped
-    here, and deleting the earlier one brings it back.
-    """
-    kept: list[JsonDict] = []
-    for operation in candidates:
-        applied = None if operation is None else _applied(state, operation, ctx)
-        if operation is None or applied is None or not applied[1]:
-            continue
-        kept.append(operation)
-        state = applied[0]
-    return kept, state
 
 
 @st.composite
