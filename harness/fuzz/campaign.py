@@ -155,6 +155,7 @@ def _patch_one(
     target: FuzzTarget, data: st.DataObject, endpoint: str, invalid: bool
 ) -> list[Finding]:
     resource_type = USER if endpoint == "Users" else GROUP
+    users: list[dict[str, Any]] = []
     if endpoint == "Users":
         created, broken = create_all(target, "Users", _users(data, target, 1, 1))
     else:
@@ -172,7 +173,9 @@ def _patch_one(
     strategy = (
         patches.invalid_patch_bodies(resource_type, resource)
         if invalid
-        else patches.patch_bodies(resource_type, resource)
+        else patches.patch_bodies(
+            resource_type, resource, member_ids=[user["id"] for user in users]
+        )  # a Group's PATCH may add the example's Users (RFC 7643 §4.2 members)
     )
     body = data.draw(strategy, label="patch")
     findings = patch_oracle(target, endpoint, created[0]["id"], body)
