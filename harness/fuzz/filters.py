@@ -52,6 +52,7 @@ from harness.scim.expr import (
     Or,
     Present,
     ValuePath,
+    rewrite,
 )
 from harness.scim.filters import OPERATORS_BY_TYPE, matches
 from harness.scim.resources import parse_date_time
@@ -405,24 +406,7 @@ def filter_texts(resource_type: ResourceType = USER, max_leaves: int = 6) -> st.
 
 def casefold_names(expr: Filter) -> Filter:
     """``expr`` with every attribute name and URN in lower case (names compare so)."""
-
-    def fold_path(p: AttrPath) -> AttrPath:
-        return AttrPath(_lower(p.urn), p.attr.lower(), _lower(p.sub_attr))
-
-    match expr:
-        case And(left, right):
-            return And(casefold_names(left), casefold_names(right))
-        case Or(left, right):
-            return Or(casefold_names(left), casefold_names(right))
-        case Not(inner):
-            return Not(casefold_names(inner))
-        case ValuePath(p, inner):
-            return ValuePath(fold_path(p), casefold_names(inner))
-        case Present(p):
-            return Present(fold_path(p))
-        case Compare(p, op, value):
-            return Compare(fold_path(p), op, value)
-    raise TypeError(expr)
+    return rewrite(expr, path=lambda p: AttrPath(_lower(p.urn), p.attr.lower(), _lower(p.sub_attr)))
 
 
 def _lower(text: str | None) -> str | None:

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from harness.scim.expr import And, Compare, Filter, Not, Or, Present, ValuePath
+from harness.scim.expr import Filter, rewrite
 from harness.scim.filters import matches
 from harness.scim.schema import (
     COMMON_ATTRIBUTES,
@@ -103,20 +103,7 @@ def _nfc(value: Any) -> Any:
 
 
 def _nfc_literals(expr: Filter) -> Filter:
-    match expr:
-        case And(left, right):
-            return And(_nfc_literals(left), _nfc_literals(right))
-        case Or(left, right):
-            return Or(_nfc_literals(left), _nfc_literals(right))
-        case Not(inner):
-            return Not(_nfc_literals(inner))
-        case ValuePath(path, inner):
-            return ValuePath(path, _nfc_literals(inner))
-        case Compare(path, op, value):
-            return Compare(path, op, _nfc(value))
-        case Present():
-            return expr
-    raise TypeError(expr)
+    return rewrite(expr, value=_nfc)
 
 
 # ---------------------------------------------------------------------------

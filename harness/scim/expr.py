@@ -10,6 +10,7 @@ as the filter a person would type.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 # RFC 7644 §3.4.2.2 Table 3 (``pr`` is unary and has its own node).
@@ -131,3 +132,30 @@ class PatchPath:
         if self.sub_attr is not None:
             text += f".{self.sub_attr}"
         return text
+
+
+def rewrite(
+    expr: Filter,
+    path: Callable[[AttrPath], AttrPath] = lambda p: p,
+    value: Callable[[JsonScalar], JsonScalar] = lambda v: v,
+) -> Filter:
+    """``expr`` with every attribute path passed through ``path`` and every
+    comparison literal through ``value``; the tree's shape is kept.
+
+    The fuzzer reads one filter several ways (names folded, literals
+    NFC-normalised); one walk serves them all.
+    """
+    match expr:
+        case And(left, right):
+            return And(rewrite(left, path, value), rewrite(right, path, value))
+        case Or(left, right):
+            return Or(rewrite(left, path, value), rewrite(right, path, value))
+        case Not(inner):
+            return Not(rewrite(inner, path, value))
+        case ValuePath(p, inner):
+            return ValuePath(path(p), rewrite(inner, path, value))
+        case Present(p):
+            return Present(path(p))
+        case Compare(p, op, literal):
+            return Compare(path(p), op, value(literal))
+    raise TypeError(expr)
