@@ -16,21 +16,16 @@ Each test also shows that a wrong answer next to the allowed one still fails.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from harness.client import ScimClient
 from harness.fuzz.oracles import patch_oracle
 from harness.fuzz.target import FuzzTarget
 from harness.scim.schema import ENTERPRISE_USER_URN, PATCH_OP_URN, USER, USER_URN
-from harness.server.app import create_app
-from harness.server.config import ServerConfig
 from harness.server.faults import (
     Fault,
     FaultContext,
-    FaultyApp,
     HttpRequest,
     HttpResponse,
     op_field,
@@ -39,32 +34,13 @@ from harness.server.faults import (
     rewrite_patch,
     scim_error,
 )
+from tests.fuzz.test_oracles import faulty, make_target, reference_app
 
-TOKEN = "scimh-test-token-5f0c1e9a7b"
+__all__ = ["make_target"]  # the fixture, imported for pytest
 
 
 def app(fault: Fault | None = None) -> Any:
-    config = ServerConfig(token=TOKEN)
-    if fault is None:
-        return create_app(config)
-    config = fault.server_config(config)
-    return FaultyApp(create_app(config), fault, config)
-
-
-@pytest.fixture
-def make_target() -> Iterator[Any]:
-    made: list[FuzzTarget] = []
-
-    def build(served: Any) -> FuzzTarget:
-        target = FuzzTarget(ScimClient.in_process(served, TOKEN), private=True)
-        made.append(target)
-        return target
-
-    yield build
-    for target in made:
-        target.cleanup()
-        assert target.leftovers == []
-        target.close()
+    return reference_app() if fault is None else faulty(fault)
 
 
 def user(target: FuzzTarget, **attributes: Any) -> str:

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, settings
 
 from harness.client import ScimClient
 from harness.fuzz import stateful
@@ -46,19 +45,9 @@ from harness.server.faults import (
     item_of,
     scim_error,
 )
+from tests.fuzz.test_stateful import budget
 
 TOKEN = "stateful-replay-token-7d1e"
-
-
-def budget(examples: int, steps: int, *, shrink: bool = True) -> settings:
-    return settings(
-        max_examples=examples,
-        stateful_step_count=steps,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-        phases=tuple(Phase) if shrink else (Phase.generate,),
-    )
 
 
 def reference_app() -> Any:
