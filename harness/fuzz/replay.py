@@ -250,29 +250,31 @@ def _broken(
         return None if not diff else f"{where} changed: " + "; ".join(diff)
     query = parse_qs(urlsplit(path).query)
     text = query["filter"][0] if query.get("filter") else None
-    if verb == "ids":
-        listing = target.full_listing(endpoint, text)
-        if isinstance(listing, Finding):
-            return listing.summary
-        # Only the replay's own resources count (a filter recorded against a
-        # private server may select other users on a shared tenant).
-        mine = set(target.created_ids())
-        got = sorted(item["id"] for item in listing if item["id"] in mine)
-        wanted_ids = sorted(rest.split())
-        return None if got == wanted_ids else f"{where}: ids {got}, expected {wanted_ids}"
-    if verb == "paging":
-        size_text, _, ids_text = rest.partition(" ids")
-        listing = target.full_listing(endpoint, text, page_size=int(size_text))
-        if isinstance(listing, Finding):
-            return listing.summary
-        mine = set(target.created_ids())
-        got = sorted(item["id"] for item in listing if item["id"] in mine)
+    if verb in ("ids", "paging"):
+        size_text, _, ids_text = rest.partition(" ids") if verb == "paging" else ("", "", rest)
+        got = _own_ids(target, endpoint, text, int(size_text) if verb == "paging" else None)
+        if isinstance(got, str):
+            return got
         wanted_ids = sorted(ids_text.split())
-        return None if got == wanted_ids else f"{where}: pages hold {got}, expected {wanted_ids}"
+        held = "ids" if verb == "ids" else "pages hold"
+        return None if got == wanted_ids else f"{where}: {held} {got}, expected {wanted_ids}"
     if verb == "membership":
         found = membership_oracle(target)
         return found[0].summary if found else None
     raise _Stop(f"unknown expectation {_short(expect)} (a newer replay format?)")
+
+
+def _own_ids(
+    target: FuzzTarget, endpoint: str, text: str | None, page_size: int | None
+) -> list[str] | str:
+    """The replay's own ids in the full listing (pages of ``page_size``), sorted; or why
+    the listing cannot be trusted. Only the replay's resources count: a filter recorded
+    against a private server may select other users on a shared tenant."""
+    listing = target.full_listing(endpoint, text, page_size=page_size)
+    if isinstance(listing, Finding):
+        return listing.summary
+    mine = set(target.created_ids())
+    return sorted(item["id"] for item in listing if item["id"] in mine)
 
 
 def _resource_broken(
