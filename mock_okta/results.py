@@ -95,6 +95,9 @@ class ScenarioResult:
     reason: str | None = None
     prefix: str = ""
     app_kind: str = ""
+    #: The scenario file's ``description`` and ``tags`` (the reports show them).
+    description: str = ""
+    tags: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -130,6 +133,8 @@ class ScenarioResult:
             "reason": self.reason,
             "prefix": self.prefix,
             "app_kind": self.app_kind,
+            "description": self.description,
+            "tags": list(self.tags),
             "duration_ms": round(self.duration * 1000, 2),
             "steps": [step.to_json() for step in self.steps],
             "cleanup": {"removed": self.removed, "leftovers": list(self.leftovers)},
@@ -148,6 +153,8 @@ class ScenarioResult:
             reason=data["reason"],
             prefix=str(data["prefix"]),
             app_kind=str(data["app_kind"]),
+            description=str(data.get("description") or ""),
+            tags=tuple(str(tag) for tag in data.get("tags") or ()),
         )
 
 

@@ -242,6 +242,8 @@ def run_scenario(
         "passed",
         prefix=prefix,
         app_kind=scenario.app.kind.value,
+        description=scenario.description.strip(),
+        tags=scenario.tags,
     )
     skip = skip_reason(scenario, target)
     if skip is not None:

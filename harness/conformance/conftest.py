@@ -31,6 +31,7 @@ from harness.conformance.registry import Check, check_of
 from harness.conformance.results import CheckResult
 from harness.conformance.target import Target
 from harness.plugin import READ_ONLY_REASON
+from harness.reports.model import Failure
 
 RESULT_KEY = pytest.StashKey[CheckResult]()
 #: Under pytest-xdist, a worker sends each verdict to the controller in the
@@ -170,6 +171,7 @@ def pytest_runtest_makereport(
     elif report.failed:
         result.verdict = "failed" if level == "must" else "warning"
         result.message = redactor.text(_message(spec, call, report, exchanges, token_variable))
+        result.failure = _failure(call, exchanges)
         report.longrepr = result.message
         if level != "must":
             report.outcome = "skipped"
@@ -177,6 +179,20 @@ def pytest_runtest_makereport(
     item.stash[RESULT_KEY] = result
     if hasattr(item.config, "workerinput"):
         report.user_properties.append((WORKER_PROPERTY, result.to_json()))
+
+
+def _failure(call: pytest.CallInfo[None], exchanges: list[Any]) -> Failure:
+    """The failure in parts for the reports (the message is the same as text)."""
+    error = call.excinfo.value if call.excinfo is not None else None
+    last = len(exchanges) - 1 if exchanges else None
+    if not isinstance(error, CheckFailed):
+        cause = f"{type(error).__name__}: {error}" if error is not None else "error"
+        return Failure(None, f"the check stopped with an unexpected error: {cause}", last)
+    index = last
+    if error.exchange is not None:
+        matches = [i for i, item in enumerate(exchanges) if item is error.exchange]
+        index = matches[-1] if matches else last
+    return Failure(error.expected, error.got, index, error.comparison)
 
 
 def _skip_reason(report: pytest.TestReport) -> str:

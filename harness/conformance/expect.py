@@ -18,30 +18,51 @@ from collections.abc import Iterable, Mapping
 from typing import Any, NoReturn
 
 from harness.client import Exchange, ScimResponse
+from harness.reports.model import Comparison
 from harness.scim.errors import ERROR_URN, SCIM_TYPE_STATUS
 from harness.scim.schema import LIST_RESPONSE_URN as LIST_URN
 
 
 class CheckFailed(AssertionError):
-    """The target did not do what the check's rule requires."""
+    """The target did not do what the check's rule requires.
 
-    def __init__(self, expected: str, got: str, exchange: Exchange | None = None) -> None:
+    ``comparison`` is set where the check compares structures (a resource
+    after a PATCH, a round-tripped value): the reports show it as a diff.
+    """
+
+    def __init__(
+        self,
+        expected: str,
+        got: str,
+        exchange: Exchange | None = None,
+        comparison: Comparison | None = None,
+    ) -> None:
         super().__init__(f"expected {expected}; got {got}")
         self.expected = expected
         self.got = got
         self.exchange = exchange
+        self.comparison = comparison
 
 
-def fail(expected: str, got: str, response: ScimResponse | Exchange | None = None) -> NoReturn:
-    raise CheckFailed(expected, got, _exchange(response))
+def fail(
+    expected: str,
+    got: str,
+    response: ScimResponse | Exchange | None = None,
+    comparison: Comparison | None = None,
+) -> NoReturn:
+    raise CheckFailed(expected, got, _exchange(response), comparison)
 
 
 def ensure(
-    condition: object, expected: str, got: str, response: ScimResponse | Exchange | None = None
+    condition: object,
+    expected: str,
+    got: str,
+    response: ScimResponse | Exchange | None = None,
+    comparison: Comparison | None = None,
 ) -> None:
     """Fail with ``expected``/``got`` unless ``condition`` holds."""
     if not condition:
-        fail(expected, got, response)
+        fail(expected, got, response, comparison)
 
 
 def _exchange(response: ScimResponse | Exchange | None) -> Exchange | None:
@@ -209,4 +230,9 @@ def expect_error(
 def expect_equal(
     actual: Any, expected: Any, what: str, response: ScimResponse | Exchange | None = None
 ) -> None:
-    ensure(actual == expected, f"{what} = {expected!r}", f"{actual!r}", response)
+    comparison = (
+        Comparison(what, expected, actual)
+        if isinstance(expected, dict | list) or isinstance(actual, dict | list)
+        else None
+    )
+    ensure(actual == expected, f"{what} = {expected!r}", f"{actual!r}", response, comparison)

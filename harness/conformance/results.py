@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 from harness import __version__
 from harness.client import Exchange
+from harness.reports.model import Failure
 
 Verdict = Literal["passed", "failed", "warning", "skipped"]
 VERDICTS: tuple[Verdict, ...] = ("passed", "failed", "warning", "skipped")
@@ -54,6 +55,9 @@ class CheckResult:
     duration_ms: float = 0.0
     exchanges: list[Exchange] = field(default_factory=list)
     baselined: bool = False
+    #: The failure in parts (expectation, finding, the exchange, expected vs
+    #: actual JSON) for the reports; ``message`` is the same as text.
+    failure: Failure | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> CheckResult:
@@ -69,6 +73,7 @@ class CheckResult:
             duration_ms=float(data["duration_ms"]),
             exchanges=[Exchange.from_json(item) for item in data["exchanges"]],
             baselined=bool(data["baselined"]),
+            failure=None if data.get("failure") is None else Failure.from_json(data["failure"]),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -83,6 +88,7 @@ class CheckResult:
             "message": self.message,
             "duration_ms": round(self.duration_ms, 2),
             "exchanges": [exchange.to_json() for exchange in self.exchanges],
+            "failure": None if self.failure is None else self.failure.to_json(),
         }
 
 
