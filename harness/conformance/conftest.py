@@ -32,6 +32,7 @@ from harness.conformance.results import CheckResult
 from harness.conformance.target import Target
 from harness.plugin import READ_ONLY_REASON
 from harness.reports.model import Failure
+from harness.reports.redact import redact_json
 
 RESULT_KEY = pytest.StashKey[CheckResult]()
 #: Under pytest-xdist, a worker sends each verdict to the controller in the
@@ -171,7 +172,8 @@ def pytest_runtest_makereport(
     elif report.failed:
         result.verdict = "failed" if level == "must" else "warning"
         result.message = redactor.text(_message(spec, call, report, exchanges, token_variable))
-        result.failure = _failure(call, exchanges)
+        failure = _failure(call, exchanges).to_json()
+        result.failure = Failure.from_json(redact_json(failure, redactor))
         report.longrepr = result.message
         if level != "must":
             report.outcome = "skipped"

@@ -51,7 +51,12 @@ def secret_forms(secrets: Iterable[str]) -> tuple[str, ...]:
 def redact_report(report: Report, secrets: Iterable[str] = ()) -> Report:
     """A copy of ``report`` with every secret, credential header and password replaced."""
     redactor = Redactor(secret_forms(secrets))
-    return Report.from_json(_walk(report.to_json(), redactor))
+    return Report.from_json(redact_json(report.to_json(), redactor))
+
+
+def redact_json(value: Any, redactor: Redactor) -> Any:
+    """Any JSON-shaped value with every string passed through :func:`redact_text`."""
+    return _walk(value, redactor)
 
 
 def redact_text(text: str, redactor: Redactor) -> str:
