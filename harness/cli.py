@@ -1,7 +1,7 @@
 """``scim-harness``: the command line.
 
-One sub-command per job (``run`` and ``serve`` today; ``okta``, ``fuzz`` and
-``report`` join as they are built). Each sub-command registers itself with
+One sub-command per job: ``run``, ``serve``, ``okta``, ``fuzz`` and
+``report``. Each sub-command registers itself with
 :func:`add_serve`-style functions listed in :data:`COMMANDS`, so adding one
 touches only its own function and that list. Exit codes follow the CI-gate
 habit: 0 success, 1 findings, 2 could not run.
@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 
 from harness.conformance.command import add_run
 from harness.fuzz.command import add_fuzz
+from harness.reports.command import add_report
 from mock_okta.command import add_okta
 
 EXIT_OK = 0
@@ -105,6 +106,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], N
     add_serve,
     add_okta,
     add_fuzz,
+    add_report,
 ]
 
 

@@ -1,6 +1,6 @@
 """``scim-harness okta``: run scenarios (``okta run``), serve the management API (``serve``).
 
-``okta run`` follows ``scim-harness run`` (docs/report-json.md): the token
+``okta run`` follows ``scim-harness run`` (docs/report.md): the token
 comes from an environment variable, never from argv; without ``--url`` each
 scenario gets a fresh embedded reference server on 127.0.0.1 with a one-off
 token; exit 0 when every scenario passed, 1 when one failed, 2 when the run
@@ -26,8 +26,16 @@ from typing import TextIO, TypeAlias
 from urllib.parse import unquote, urlsplit
 
 from harness.client import Exchange, ScimClient
+from harness.reports.model import Report
+from harness.reports.output import (
+    add_report_options,
+    basic_secrets,
+    redacts_terminal,
+    secret_values,
+    write_reports,
+)
 from mock_okta import wire
-from mock_okta.results import OktaRunResult, ScenarioResult, StepVerdict, write_report
+from mock_okta.results import OktaRunResult, ScenarioResult, StepVerdict
 from mock_okta.runner import ORG_URL, RunTarget, ScenarioInterrupted, run_scenario
 from mock_okta.scenario import Scenario, ScenarioError, load_scenario
 from mock_okta.settings import AppKind
@@ -111,7 +119,6 @@ def add_run(commands: Subparsers) -> None:
         "--app-kind", choices=[kind.value for kind in AppKind],
         help="run every scenario as this kind of app (overrides app.kind)",
     )  # fmt: skip
-    parser.add_argument("--report-json", metavar="FILE", help="write the results as JSON")
     parser.add_argument(
         "--prefix", default=None,
         help="namespace prefix of every name (default: random against --url, none embedded)",
@@ -126,7 +133,8 @@ def add_run(commands: Subparsers) -> None:
         help=f"seconds per request (default {wire.TIMEOUT:g}, as Okta)",
     )  # fmt: skip
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
-    parser.set_defaults(handler=run_okta)
+    add_report_options(parser)
+    parser.set_defaults(handler=redacts_terminal(run_okta))
 
 
 # -- loading and selection -------------------------------------------------------
@@ -316,12 +324,14 @@ def run_okta(args: argparse.Namespace) -> int:
         target=args.url or "embedded reference server (one per scenario)", started_at=_now()
     )
     started = time.perf_counter()
+    #: Every credential a target of this run accepted (embedded: one set per scenario).
+    used: list[str] = [*([token] if token else []), *basic_secrets(basic)]
     for scenario, reason in selection.skipped:
         run.scenarios.append(ScenarioResult(scenario.name, scenario.source, "skipped",
                                             reason=reason))  # fmt: skip
     try:
         for scenario in selection.run:
-            run.scenarios.append(_run_one(scenario, args, token, basic))
+            run.scenarios.append(_run_one(scenario, args, token, basic, used))
     except ScenarioInterrupted as interrupted:
         run.scenarios.append(interrupted.result)
         run.interrupted = True
@@ -334,15 +344,25 @@ def run_okta(args: argparse.Namespace) -> int:
     else:
         run.exit_code = EXIT_FAILURES if bad else EXIT_OK
     print(summary(run, time.perf_counter() - started), file=sys.stderr)
-    if args.report_json:
-        write_report(args.report_json, run)
-    return run.exit_code
+    secrets = secret_values(args, used, sys.stderr)
+    return write_reports("okta run", args, lambda: _report(run), secrets, run.exit_code)
+
+
+def _report(run: OktaRunResult) -> Report:
+    from harness.reports.build import from_okta
+
+    return from_okta(run)
 
 
 def _run_one(
-    scenario: Scenario, args: argparse.Namespace, token: str | None, basic: tuple[str, str] | None
+    scenario: Scenario,
+    args: argparse.Namespace,
+    token: str | None,
+    basic: tuple[str, str] | None,
+    used: list[str],
 ) -> ScenarioResult:
     with _target(args, token, basic) as (target, where):
+        used += [*([target.token] if target.token else []), *basic_secrets(target.basic)]
         printer = Printer(sys.stderr, (target.base_url, ORG_URL))
         # Embedded: a private, fresh server, so no namespace (transcripts read like the YAML).
         prefix = args.prefix if args.prefix is not None else (None if args.url else "")

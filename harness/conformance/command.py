@@ -9,6 +9,7 @@ validates that — the quickest way to see what a passing run looks like.
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
 import sys
 import time
@@ -19,6 +20,13 @@ from harness.conformance.progress import ProgressPrinter, summary
 from harness.conformance.registry import PROFILES
 from harness.conformance.results import baseline_json, write_json
 from harness.conformance.runner import EXIT_INTERRUPTED, EXIT_USAGE, RunOptions, run_suite
+from harness.reports.build import from_run
+from harness.reports.output import (
+    add_report_options,
+    redacts_terminal,
+    secret_values,
+    write_reports,
+)
 
 
 def add_run(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,8 +50,6 @@ def add_run(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         metavar="VAR",
         help="environment variable holding the bearer token (default SCIM_TOKEN)",
     )
-    parser.add_argument("--report-json", metavar="FILE", help="write every verdict as JSON")
-    parser.add_argument("--junitxml", metavar="FILE", help="write JUnit XML (one case per check)")
     parser.add_argument("--baseline", metavar="FILE", help="failures listed here do not fail")
     parser.add_argument(
         "--write-baseline", metavar="FILE", help="record today's failures as the baseline"
@@ -72,7 +78,8 @@ def add_run(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     parser.add_argument(
         "--list", action="store_true", help="list the check ids with their levels and exit"
     )
-    parser.set_defaults(handler=run_run)
+    add_report_options(parser)
+    parser.set_defaults(handler=redacts_terminal(run_run))
 
 
 @contextmanager
@@ -120,12 +127,14 @@ def run_run(args: argparse.Namespace) -> int:
         workers=args.workers,
     )
     start = time.perf_counter()
+    known_secrets = [os.environ.get(args.token_env)]
     try:
         if args.url:
             result = run_suite(options)
         else:
             with embedded_server() as (url, token):
                 options.url, options.token = url, token
+                known_secrets.append(token)
                 result = run_suite(options)
                 result.target = f"embedded reference server ({url})"
     except KeyboardInterrupt:
@@ -134,16 +143,13 @@ def run_run(args: argparse.Namespace) -> int:
     print(summary(result, time.perf_counter() - start), file=sys.stderr)
     if result.problem and not result.checks:
         print(f"scim-harness run: {result.problem}", file=sys.stderr)
-    if args.report_json:
-        write_json(args.report_json, result.to_json())
-    if args.junitxml:
-        from harness.conformance.junit import write_junit
-
-        write_junit(result, args.junitxml)
     if args.write_baseline and result.problem is None:
         write_json(args.write_baseline, baseline_json(result))
         print(
             f"baseline: {len(result.failed_ids())} failure(s) written to {args.write_baseline}",
             file=sys.stderr,
         )
-    return result.exit_code
+    return write_reports(
+        "run", args, lambda: from_run(result), secret_values(args, known_secrets, sys.stderr),
+        result.exit_code,
+    )  # fmt: skip

@@ -12,6 +12,7 @@ What the target *declares* (``/ResourceTypes``, ``/Schemas``) is read by
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping
 from typing import Any, TypedDict
 
@@ -25,7 +26,10 @@ from harness.conformance.expect import (
 )
 from harness.conformance.registry import Level
 from harness.conformance.target import Target
-from harness.scim.schema import ENTERPRISE_USER_URN
+from harness.reports.model import Comparison
+from harness.scim.compat import Compat
+from harness.scim.patch import apply_patch, parse_patch_request
+from harness.scim.schema import ENTERPRISE_USER_URN, USER, ResourceType
 
 # -- levels ----------------------------------------------------------------------
 
@@ -140,6 +144,81 @@ def applied(target: Target, path: str, response: ScimResponse) -> dict[str, Any]
     """The PATCH succeeded; the resource as a following GET shows it."""
     expect_patch_success(response)
     return state_after_patch(target, path)
+
+
+# -- expected vs actual ------------------------------------------------------------
+#
+# A failure that compares structures carries both sides as JSON (a
+# :class:`Comparison`); the reports show the RFC 6902 operations between them.
+# These helpers only build evidence: they never raise, so a target's odd body
+# cannot change a check's verdict through them.
+
+#: The core's most tolerant reading (every IdP-compat switch on): the checks send
+#: Okta's and Entra's bodies verbatim, and a conformant target applies them.
+TOLERANT = Compat(
+    string_booleans=True, replace_creates=True, lenient_remove=True, lenient_schemas=True
+)
+
+
+def without_meta(resource: Any) -> Any:
+    """The resource without ``meta`` (server-kept: timestamps and versions differ by design)."""
+    if not isinstance(resource, Mapping):
+        return resource
+    return {key: value for key, value in resource.items() if key != "meta"}
+
+
+def compared(what: str, expected: Any, actual: Any) -> Comparison:
+    """Expected vs actual, ``meta`` aside when they are resources."""
+    return Comparison(what, without_meta(expected), without_meta(actual))
+
+
+def patch_comparison(
+    what: str,
+    before: Mapping[str, Any],
+    body: Any,
+    after: Any,
+    resource_type: ResourceType = USER,
+) -> Comparison | None:
+    """What ``body`` makes of ``before`` by RFC 7644 §3.5.2 (the core's reading) vs ``after``.
+
+    ``None`` when the core cannot apply the request (a shape it does not
+    know): then the check's own words are the only evidence.
+    """
+    try:
+        operations = parse_patch_request(copy.deepcopy(body), TOLERANT)
+        expected, _ = apply_patch(dict(without_meta(before)), operations, resource_type, TOLERANT)
+    except Exception:  # evidence only: it never decides a verdict
+        return None
+    return compared(what, expected, after)
+
+
+def put_comparison(
+    what: str, sent: Mapping[str, Any], stored: Any, omitted: Iterable[str] = ()
+) -> Comparison:
+    """What a PUT sent (readOnly parts aside) vs what GET shows of the same attributes.
+
+    ``omitted`` names attributes the PUT left out on purpose: a replace clears
+    them (RFC 7644 §3.5.1), so they are absent on the expected side and shown
+    on the actual side when the target kept them.
+    """
+    expected = {key: value for key, value in sent.items() if key not in READ_ONLY_KEYS}
+    names = {name.casefold() for name in (*expected, *omitted)}
+    actual = (
+        {key: value for key, value in stored.items() if key.casefold() in names}
+        if isinstance(stored, Mapping)
+        else stored
+    )
+    return Comparison(what, expected, actual)
+
+
+def members_comparison(what: str, expected: Iterable[str], found: Iterable[str]) -> Comparison:
+    """Two member lists as ``{"members": [{"value": id}, …]}``, sorted (order carries no
+    meaning, RFC 7643 §2.4), so that a diff points under ``/members``."""
+
+    def shaped(ids: Iterable[str]) -> dict[str, Any]:
+        return {"members": [{"value": value} for value in sorted(ids)]}
+
+    return Comparison(what, shaped(expected), shaped(found))
 
 
 # -- groups ----------------------------------------------------------------------

@@ -75,6 +75,7 @@ from harness.conformance.expect import (
 from harness.conformance.registry import Check, Level, case, check_table
 from harness.conformance.support import expect_patch_success, expect_scim_type_or_none
 from harness.conformance.target import Target
+from harness.reports.model import Comparison
 from harness.scim.resources import parse_date_time
 from harness.scim.schema import (
     BINARY,
@@ -688,6 +689,9 @@ def _value(target: Target, subject: Subject, declared: Declared, variant: int) -
     if subject.sub is not None:
         return _name_sub(gen, subject.sub)
     value = GENERATORS[subject.key](gen)
+    if subject.attribute.name == "password":
+        # A credential, even a made-up one (RFC 7643 §4.1.1): no report shows it.
+        target.client.add_secret(value)
     if declared.type == COMPLEX:
         value = _fit(subject, declared, value)
     return value
@@ -734,6 +738,24 @@ def _value_of(resource: Mapping[str, Any], subject: Subject) -> Any:
     holder = _member(resource, subject.container) if subject.container else resource
     value = _member(holder, subject.attribute.name)
     return _member(value, subject.sub.name) if subject.sub else value
+
+
+def _compared(subject: Subject, what: str, sent: Any, resource: Any) -> Comparison:
+    """The subject attribute as it should be vs as ``resource`` holds it, in the
+    resource's own shape (``{"name": {"givenName": …}}``, the extension under its
+    URN) so that a diff points at the attribute; ``None`` stands for unassigned."""
+
+    def placed(value: Any) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if subject.sub is not None:
+            value = {subject.sub.name: value}
+        node = {subject.attribute.name: value}
+        return {subject.container: node} if subject.container else node
+
+    return Comparison(
+        f"{subject.label} {what}", placed(sent), placed(_value_of(resource or {}, subject))
+    )
 
 
 def _unassigned(value: Any) -> bool:
@@ -1039,6 +1061,7 @@ def _roundtrip(target: Target, subject: Subject, declared: Declared, _other: Dec
             "RFC 7643 §7 returned)",
             f"{subject.label} {difference}",
             response,
+            _compared(subject, "as sent in the POST vs the 201 body", value, created),
         )
     state, got = _read(target, path, subject, declared)
     difference = _diff(declared, value, _value_of(state, subject), _implied(subject))
@@ -1047,6 +1070,7 @@ def _roundtrip(target: Target, subject: Subject, declared: Declared, _other: Dec
         f"GET to return {subject.label} as sent in the POST: {_show(value)} ({rules})",
         f"{subject.label} {difference}",
         got,
+        _compared(subject, "as sent in the POST vs a GET", value, state),
     )
 
 
@@ -1079,6 +1103,7 @@ def _replace(target: Target, subject: Subject, parent: Declared, declared: Decla
         f"{_show(old)} (RFC 7644 §3.5.2.3{ALL_REPLACED if declared.multi_valued else ''})",
         f"{subject.label} {difference}",
         response,
+        _compared(subject, "as the replace sent it vs a GET after the PATCH", new, state),
     )
     if subject.sub is not None:
         # §3.5.2.3: a sub-attribute replace leaves the other sub-attributes alone.
@@ -1128,6 +1153,7 @@ def _remove(target: Target, subject: Subject, declared: Declared, _other: Declar
         'RFC 7643 §2.5), not "" or the old value',
         f"GET shows {subject.label} = {_show(got)}",
         response,
+        _compared(subject, "unassigned vs a GET after the remove", None, state),
     )
 
 
@@ -1150,6 +1176,7 @@ def _put_clears(target: Target, subject: Subject, declared: Declared, _other: De
         "defaulted) — not kept",
         f"GET after the PUT still shows {subject.label} = {_show(got)}",
         response,
+        _compared(subject, "left out of the PUT vs a GET after it", None, after),
     )
 
 

@@ -62,6 +62,7 @@ from harness.conformance.support import (
     enterprise_part,
     expect_patch_success,
     manager_value,
+    members_comparison,
 )
 from harness.conformance.target import Target
 from harness.scim.schema import ENTERPRISE_USER_URN, GROUP_URN, USER_URN
@@ -220,6 +221,7 @@ def _expect_members(
         f"members exactly {sorted(expected)} — {why}",
         f"members {sorted(found)}",
         response,
+        members_comparison("the group's members after the PATCH (order aside)", expected, found),
     )
 
 

@@ -38,7 +38,14 @@ from harness.conformance.expect import (
     resources_of,
 )
 from harness.conformance.registry import check
-from harness.conformance.support import MICROSOFT_GROUP_URN, member_pool_ids, member_values, usable
+from harness.conformance.support import (
+    MICROSOFT_GROUP_URN,
+    member_pool_ids,
+    member_values,
+    members_comparison,
+    put_comparison,
+    usable,
+)
 from harness.conformance.target import Target
 from harness.scim.schema import GROUP_URN
 
@@ -69,6 +76,7 @@ def _expect_members(
         f"members {wanted} — {why}",
         f"the group shows members {found}",
         response,
+        members_comparison("the group's members (order aside)", wanted, found),
     )
 
 
@@ -392,6 +400,7 @@ def test_put_replace(target: Target) -> None:
         f"displayName {new_name!r} after the PUT",
         f"a GET shows displayName {state.get('displayName')!r}",
         response,
+        put_comparison("the Group as PUT vs as a GET then shows it", body, state),
     )
     _expect_members(state, [second], "PUT replaces the member list, it does not merge", response)
 

@@ -26,6 +26,7 @@ from harness.conformance.expect import (
 )
 from harness.conformance.registry import check
 from harness.conformance.target import Target
+from harness.reports.model import Comparison
 
 SCIM_MEDIA_TYPE = "application/scim+json"
 JSON_MEDIA_TYPES = frozenset({SCIM_MEDIA_TYPE, "application/json"})
@@ -198,6 +199,7 @@ def _expect_same_names(source: str, resource: dict[str, Any], response: ScimResp
         f"{source}: name.givenName/familyName = {UNICODE_NAMES!r}",
         repr(got),
         response,
+        Comparison(f"name as sent vs {source} (NFC)", {"name": UNICODE_NAMES}, {"name": got}),
     )
     display = resource.get("displayName")
     ensure(

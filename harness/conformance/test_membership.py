@@ -45,10 +45,12 @@ from harness.conformance.support import (
     member_pool,
     member_pool_ids,
     member_values,
+    members_comparison,
     resource_ids,
     usable,
 )
 from harness.conformance.target import Target
+from harness.reports.model import Comparison
 from harness.scim.schema import GROUP_URN
 
 NEEDS = ("Groups", "Users", "patch")
@@ -84,6 +86,7 @@ def _expect_members(
         f"members {wanted} — {why}",
         f"a GET shows members {found}",
         response,
+        members_comparison("the group's members after the PATCH (order aside)", wanted, found),
     )
     return state
 
@@ -383,7 +386,18 @@ def test_response(target: Target) -> None:
             f"the 200 body shows members {sorted(member_values(body))}, "
             f"displayName {body.get('displayName')!r}",
             response,
+            Comparison(
+                "the group as a following GET shows it vs the 200 body (displayName, members)",
+                _gist(state),
+                _gist(body),
+            ),
         )
+
+
+def _gist(group: Mapping[str, Any]) -> dict[str, Any]:
+    """What a membership answer is judged on: the name and the member values (sorted)."""
+    members = [{"value": value} for value in sorted(member_values(group))]
+    return {"displayName": group.get("displayName"), "members": members}
 
 
 @check(

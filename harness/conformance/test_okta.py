@@ -56,6 +56,7 @@ from harness.conformance.expect import (
 from harness.conformance.registry import Check, case, check, check_table
 from harness.conformance.support import Levels
 from harness.conformance.target import Target
+from harness.reports.model import Comparison
 from harness.scim.schema import USER_URN
 
 OKTA: Levels = {"rfc": "should", "okta": "must", "entra": "skip"}
@@ -207,13 +208,31 @@ def _expect_values(
 ) -> None:
     """Each dotted key of ``expected`` has that value in ``resource``."""
     wrong = []
+    sent: dict[str, Any] = {}
+    found: dict[str, Any] = {}
     for key, value in expected.items():
         node: Any = resource
         for part in key.split("."):
             node = node.get(part) if isinstance(node, dict) else None
         if node != value:
             wrong.append(f"{key} = {node!r} (sent {value!r})")
-    ensure(not wrong, f"{where} to hold the values sent", "; ".join(wrong), response)
+        _nest(sent, key, value)
+        _nest(found, key, node)
+    ensure(
+        not wrong,
+        f"{where} to hold the values sent",
+        "; ".join(wrong),
+        response,
+        Comparison(f"the values sent vs {where}", sent, found),
+    )
+
+
+def _nest(holder: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set ``holder[a][b] = value`` for ``a.b``: the compared values keep the resource's shape."""
+    *parents, last = dotted.split(".")
+    for part in parents:
+        holder = holder.setdefault(part, {})
+    holder[last] = value
 
 
 # -- SPEC test ------------------------------------------------------------------

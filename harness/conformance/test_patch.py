@@ -28,7 +28,7 @@ answer the RFC allows; an IdP quirk is ``must`` under that IdP's profile and
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -47,13 +47,16 @@ from harness.conformance.support import (
     ENTRA_ONLY,
     PATCH_SUCCESS,
     applied,
+    compared,
     enterprise_part,
     expect_patch_success,
     manager_value,
     new_user,
+    patch_comparison,
     state_after_patch,
 )
 from harness.conformance.target import Target
+from harness.reports.model import Comparison
 from harness.scim.schema import ENTERPRISE_USER_URN, GROUP_URN, PATCH_OP_URN, USER_URN
 
 NEEDS = ("patch",)
@@ -63,6 +66,17 @@ EXT = ENTERPRISE_USER_URN
 # --------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------
+
+
+#: What a PATCH result comparison shows: the core's reading of the request vs GET.
+_AFTER_PATCH = "the User after the PATCH (meta aside): RFC 7644 §3.5.2 applied vs GET"
+
+
+def _patch_evidence(
+    before: dict[str, Any], body: Any
+) -> Callable[[dict[str, Any]], Comparison | None]:
+    """The evidence of a PATCH result, once GET has shown the state."""
+    return lambda state: patch_comparison(_AFTER_PATCH, before, body, state)
 
 
 def _core(resource: dict[str, Any]) -> dict[str, Any]:
@@ -82,12 +96,14 @@ def _expect_unchanged(
     target: Target, path: str, before: dict[str, Any], response: ScimResponse, why: str
 ) -> None:
     """GET shows the resource as it was before the refused PATCH (meta aside)."""
-    changes = _changes(_core(before), _core(state_after_patch(target, path)))
+    after = state_after_patch(target, path)
+    changes = _changes(_core(before), _core(after))
     ensure(
         not changes,
         f"the resource unchanged after the refused PATCH — {why}",
         "a GET afterwards shows " + "; ".join(changes)[:700],
         response,
+        compared("the resource before vs after the refused PATCH (meta aside)", before, after),
     )
 
 
@@ -626,6 +642,9 @@ def test_response(target: Target) -> None:
         "following GET",
         "body vs GET: " + "; ".join(changes)[:700],
         response,
+        compared(
+            "the resource as a following GET shows it vs the 200 body (meta aside)", state, body
+        ),
     )
 
 
@@ -792,7 +811,7 @@ def test_active_bodies(target: Target, case: Check) -> None:
     server answering invalidValue blocks every Entra offboarding
     (checks-catalog vendor bug 2) — an RFC *should* (no RFC rule makes the
     string legal), an Entra *must*."""
-    _, path = new_user(target, "active", active=case.params["start"])
+    before, path = new_user(target, "active", active=case.params["start"])
     for body, wanted in case.params["steps"]:
         response = target.patch(path, body)
         state = applied(target, path, response)
@@ -801,7 +820,9 @@ def test_active_bodies(target: Target, case: Check) -> None:
             f"active = {str(wanted).lower()} (a JSON boolean) after this PATCH",
             f"GET shows active {state.get('active')!r}",
             response,
+            patch_comparison(_AFTER_PATCH, before, body, state),
         )
+        before = state
 
 
 @check(
@@ -866,11 +887,13 @@ def test_entra_multi_valued(target: Target) -> None:
     }
     response = target.patch(path, body)
     state = applied(target, path, response)
+    comparison = patch_comparison(_AFTER_PATCH, user, body, state)
     ensure(
         _work_values(state) == [email.casefold()],
         f"one work e-mail, now {email!r}",
         f"GET shows emails {state.get('emails')!r}",
         response,
+        comparison,
     )
     name = state.get("name") or {}
     ensure(
@@ -878,6 +901,7 @@ def test_entra_multi_valued(target: Target) -> None:
         f"name.familyName {family!r} with givenName kept",
         f"GET shows name {name!r}",
         response,
+        comparison,
     )
 
 
@@ -891,7 +915,7 @@ def test_entra_multi_valued(target: Target) -> None:
     **ENTRA_ONLY,
 )
 def test_entra_add_work_email(target: Target) -> None:
-    _, path = new_user(target, "entra-add-email", emails=...)
+    user, path = new_user(target, "entra-add-email", emails=...)
     email = f"{target.unique('work')}@example.com"
     body = {
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
@@ -904,6 +928,7 @@ def test_entra_add_work_email(target: Target) -> None:
         f"one e-mail {{type: work, value: {email!r}}} created by the add",
         f"GET shows emails {state.get('emails')!r}",
         response,
+        patch_comparison(_AFTER_PATCH, user, body, state),
     )
 
 
@@ -919,7 +944,7 @@ def test_entra_add_work_email(target: Target) -> None:
 def test_entra_legacy_replace_multi(target: Target) -> None:
     """Without the enterprise extension the employeeNumber operation is left
     out (Entra maps only attributes the app has)."""
-    _, path = new_user(target, "entra-legacy-multi")
+    user, path = new_user(target, "entra-legacy-multi")
     values = {
         "displayName": target.unique("Pvlo"),
         "email": f"{target.unique('TestBcwqnm')}@example.com",
@@ -941,12 +966,17 @@ def test_entra_legacy_replace_multi(target: Target) -> None:
         )
     body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": operations}
     response = target.patch(path, body)
-    _expect_entra_replaced(target, path, response, values)
+    _expect_entra_replaced(target, path, response, values, _patch_evidence(user, body))
 
 
 def _expect_entra_replaced(
-    target: Target, path: str, response: ScimResponse, values: dict[str, str]
+    target: Target,
+    path: str,
+    response: ScimResponse,
+    values: dict[str, str],
+    comparison: Callable[[dict[str, Any]], Comparison | None],
 ) -> None:
+    """Every value Entra sent is what GET shows; ``comparison`` builds the evidence from GET."""
     state = applied(target, path, response)
     name = state.get("name") or {}
     extension = state.get(EXT) or {}
@@ -969,6 +999,7 @@ def _expect_entra_replaced(
         "every attribute in the request replaced",
         "GET shows " + "; ".join(wrong),
         response,
+        comparison(state),
     )
 
 
@@ -986,7 +1017,7 @@ def test_pathless_dotted(target: Target) -> None:
     """Servers that read only top-level attribute names drop the dotted keys
     silently (checks-catalog vendor bug 3) — the 200 hides the loss. Without
     the enterprise extension the URN-prefixed key is left out."""
-    _, path = new_user(target, "entra-dotted")
+    user, path = new_user(target, "entra-dotted")
     values = {
         "displayName": target.unique("Bjfe"),
         "email": f"{target.unique('TestMhvaes')}@example.com",
@@ -1008,7 +1039,7 @@ def test_pathless_dotted(target: Target) -> None:
         ],
     }
     response = target.patch(path, body)
-    _expect_entra_replaced(target, path, response, values)
+    _expect_entra_replaced(target, path, response, values, _patch_evidence(user, body))
 
 
 @check(

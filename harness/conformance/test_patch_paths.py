@@ -34,9 +34,11 @@ from harness.conformance.support import (
     applied,
     enterprise_part,
     new_user,
+    patch_comparison,
     state_after_patch,
 )
 from harness.conformance.target import Target
+from harness.reports.model import Comparison
 from harness.scim.schema import ENTERPRISE_USER_URN
 
 NEEDS = ("patch",)
@@ -50,10 +52,23 @@ EXT = ENTERPRISE_USER_URN
 
 def _patched(
     target: Target, path: str, *operations: dict[str, Any]
-) -> tuple[dict[str, Any], ScimResponse]:
-    """Send the operations; the PATCH must succeed; the state GET shows then."""
-    response = target.patch(path, patch_body(*operations))
-    return applied(target, path, response), response
+) -> tuple[dict[str, Any], ScimResponse, Comparison | None]:
+    """Send the operations; the PATCH must succeed; the state GET shows then.
+
+    The third item is the evidence for a failure: the User the PatchOp
+    semantics make of the one read just before (the core's reading, RFC 7644
+    §3.5.2) next to the one GET shows after.
+    """
+    before = target.get(path).body
+    body = patch_body(*operations)
+    response = target.patch(path, body)
+    state = applied(target, path, response)
+    diff = (
+        patch_comparison("the User after the PATCH (meta aside)", before, body, state)
+        if isinstance(before, dict)
+        else None
+    )
+    return state, response, diff
 
 
 def _email(target: Target, label: str) -> str:
@@ -101,12 +116,13 @@ def _two_emails(target: Target, label: str) -> tuple[dict[str, Any], str, str, s
 )
 def test_add_simple(target: Target) -> None:
     _, path = new_user(target, "add-simple")
-    state, response = _patched(target, path, operation("add", "nickName", "Babs"))
+    state, response, diff = _patched(target, path, operation("add", "nickName", "Babs"))
     ensure(
         state.get("nickName") == "Babs",
         "nickName 'Babs' after the add",
         f"GET shows nickName {state.get('nickName')!r}",
         response,
+        diff,
     )
 
 
@@ -120,12 +136,13 @@ def test_add_simple(target: Target) -> None:
 def test_add_existing_single(target: Target) -> None:
     user, path = new_user(target, "add-single")
     new = target.unique("add-single-renamed")
-    state, response = _patched(target, path, operation("add", "displayName", new))
+    state, response, diff = _patched(target, path, operation("add", "displayName", new))
     ensure(
         state.get("displayName") == new,
         f"displayName {new!r} (was {user.get('displayName')!r}): add replaces a single value",
         f"GET shows displayName {state.get('displayName')!r}",
         response,
+        diff,
     )
 
 
@@ -141,21 +158,23 @@ def test_add_multi(target: Target) -> None:
     user, path = new_user(target, "add-multi")
     home = _email(target, "add-multi-home")
     added = {"value": home, "type": "home"}
-    state, response = _patched(target, path, operation("add", "emails", [added]))
+    state, response, diff = _patched(target, path, operation("add", "emails", [added]))
     expected = sorted([user["userName"].casefold(), home.casefold()])
     ensure(
         _values(state) == expected,
         f"emails {expected} — the work e-mail kept and the home one appended",
         f"GET shows emails {_values(state)}",
         response,
+        diff,
     )
-    state, response = _patched(target, path, operation("add", "emails", [added]))
+    state, response, diff = _patched(target, path, operation("add", "emails", [added]))
     ensure(
         _values(state) == expected,
         f"emails still {expected}: adding a value already present changes nothing "
         "(RFC 7644 §3.5.2.1; no duplicates, RFC 7643 §2.4)",
         f"GET shows emails {_values(state)}",
         response,
+        diff,
     )
 
 
@@ -170,9 +189,9 @@ def test_add_pathless(target: Target) -> None:
     _, path = new_user(target, "add-pathless")
     before = state_after_patch(target, path)
     value = {"nickName": "Babs", "title": target.unique("Tour Guide")}
-    state, response = _patched(target, path, operation("add", value=value))
+    state, response, diff = _patched(target, path, operation("add", value=value))
     wrong = [f"{k} {state.get(k)!r}" for k, v in value.items() if state.get(k) != v]
-    ensure(not wrong, f"{value} added", "GET shows " + ", ".join(wrong), response)
+    ensure(not wrong, f"{value} added", "GET shows " + ", ".join(wrong), response, diff)
     kept = [
         k
         for k in ("userName", "displayName", "name", "emails", "active", "externalId")
@@ -183,6 +202,7 @@ def test_add_pathless(target: Target) -> None:
         "attributes not named in the value left unchanged (a merge, not a replacement)",
         f"{', '.join(kept)} changed",
         response,
+        diff,
     )
 
 
@@ -201,12 +221,13 @@ def test_add_pathless(target: Target) -> None:
 def test_replace_simple(target: Target) -> None:
     _, path = new_user(target, "replace-simple")
     new = target.unique("replace-simple-renamed")
-    state, response = _patched(target, path, operation("replace", "displayName", new))
+    state, response, diff = _patched(target, path, operation("replace", "displayName", new))
     ensure(
         state.get("displayName") == new,
         f"displayName {new!r}",
         f"GET shows displayName {state.get('displayName')!r}",
         response,
+        diff,
     )
 
 
@@ -220,13 +241,14 @@ def test_replace_simple(target: Target) -> None:
 def test_replace_subattr(target: Target) -> None:
     user, path = new_user(target, "replace-sub")
     family = target.unique("Jensen")
-    state, response = _patched(target, path, operation("replace", "name.familyName", family))
+    state, response, diff = _patched(target, path, operation("replace", "name.familyName", family))
     name = state.get("name") or {}
     ensure(
         name.get("familyName") == family and name.get("givenName") == user["name"]["givenName"],
         f"name.familyName {family!r} and givenName {user['name']['givenName']!r} kept",
         f"GET shows name {name!r}",
         response,
+        diff,
     )
 
 
@@ -241,13 +263,16 @@ def test_replace_subattr(target: Target) -> None:
 def test_replace_complex_partial(target: Target) -> None:
     user, path = new_user(target, "replace-partial")
     family = target.unique("Jensen")
-    state, response = _patched(target, path, operation("replace", "name", {"familyName": family}))
+    state, response, diff = _patched(
+        target, path, operation("replace", "name", {"familyName": family})
+    )
     name = state.get("name") or {}
     ensure(
         name.get("familyName") == family and name.get("givenName") == user["name"]["givenName"],
         f"name.familyName {family!r} and givenName {user['name']['givenName']!r} left unchanged",
         f"GET shows name {name!r}",
         response,
+        diff,
     )
 
 
@@ -262,7 +287,7 @@ def test_replace_complex_partial(target: Target) -> None:
 def test_replace_valuefilter_sub(target: Target) -> None:
     _, path, _, home = _two_emails(target, "replace-filter")
     new = _email(target, "replace-filter-new")
-    state, response = _patched(
+    state, response, diff = _patched(
         target, path, operation("replace", 'emails[type eq "work"].value', new)
     )
     ensure(
@@ -270,6 +295,7 @@ def test_replace_valuefilter_sub(target: Target) -> None:
         f"work e-mail {new!r} and home e-mail {home!r} untouched",
         f"GET shows emails {_emails(state)!r}",
         response,
+        diff,
     )
 
 
@@ -326,7 +352,7 @@ def test_replace_valuefilter_nomatch(target: Target) -> None:
 def test_replace_multi_all(target: Target) -> None:
     _, path, _, _ = _two_emails(target, "replace-all")
     new = _email(target, "replace-all-new")
-    state, response = _patched(
+    state, response, diff = _patched(
         target, path, operation("replace", "emails", [{"value": new, "type": "other"}])
     )
     ensure(
@@ -334,6 +360,7 @@ def test_replace_multi_all(target: Target) -> None:
         f"emails exactly [{new!r}] — every previous value replaced",
         f"GET shows emails {_emails(state)!r}",
         response,
+        diff,
     )
 
 
@@ -348,12 +375,15 @@ def test_replace_urn_path(target: Target) -> None:
     require_enterprise(target)
     _, path = new_user(target, "urn-department")
     department = target.unique("Tour Operations")
-    state, response = _patched(target, path, operation("replace", f"{EXT}:department", department))
+    state, response, diff = _patched(
+        target, path, operation("replace", f"{EXT}:department", department)
+    )
     ensure(
         enterprise_part(state).get("department") == department,
         f"{EXT}.department = {department!r}",
         f"GET shows {EXT} = {state.get(EXT)!r}",
         response,
+        diff,
     )
 
 
@@ -372,7 +402,7 @@ def test_replace_urn_manager(target: Target) -> None:
     require_enterprise(target)
     manager = target.create_user("urn-manager")
     _, path = new_user(target, "urn-managed")
-    state, response = _patched(
+    state, response, diff = _patched(
         target, path, operation("replace", f"{EXT}:manager", {"value": manager["id"]})
     )
     got = enterprise_part(state).get("manager")
@@ -381,6 +411,7 @@ def test_replace_urn_manager(target: Target) -> None:
         f"{EXT}.manager.value = {manager['id']!r}",
         f"GET shows manager {got!r}",
         response,
+        diff,
     )
 
 
@@ -398,12 +429,13 @@ def test_replace_urn_manager(target: Target) -> None:
 )
 def test_remove_simple(target: Target) -> None:
     _, path = new_user(target, "remove-simple", nickName="Babs")
-    state, response = _patched(target, path, operation("remove", "nickName"))
+    state, response, diff = _patched(target, path, operation("remove", "nickName"))
     ensure(
         state.get("nickName") is None,
         "nickName unassigned after the remove",
         f"GET shows nickName {state.get('nickName')!r}",
         response,
+        diff,
     )
 
 
@@ -416,12 +448,13 @@ def test_remove_simple(target: Target) -> None:
 )
 def test_remove_valuefilter(target: Target) -> None:
     _, path, work, _ = _two_emails(target, "remove-filter")
-    state, response = _patched(target, path, operation("remove", 'emails[type eq "home"]'))
+    state, response, diff = _patched(target, path, operation("remove", 'emails[type eq "home"]'))
     ensure(
         _values(state) == [work.casefold()],
         f"emails exactly [{work!r}] — only the matching home e-mail removed",
         f"GET shows emails {_emails(state)!r}",
         response,
+        diff,
     )
 
 
@@ -442,13 +475,14 @@ def test_remove_urn_path(target: Target) -> None:
         schemas=["urn:ietf:params:scim:schemas:core:2.0:User", EXT],
         **{EXT: {"department": department, "manager": {"value": manager["id"]}}},
     )
-    state, response = _patched(target, path, operation("remove", f"{EXT}:manager"))
+    state, response, diff = _patched(target, path, operation("remove", f"{EXT}:manager"))
     extension = enterprise_part(state)
     ensure(
         extension.get("manager") is None and extension.get("department") == department,
         f"manager unassigned and department {department!r} kept",
         f"GET shows {EXT} = {state.get(EXT)!r}",
         response,
+        diff,
     )
 
 
@@ -468,7 +502,7 @@ def test_remove_urn_path(target: Target) -> None:
 def test_primary(target: Target) -> None:
     user, path = new_user(target, "primary")
     home = _email(target, "primary-home")
-    state, response = _patched(
+    state, response, diff = _patched(
         target, path, operation("add", "emails", [{"value": home, "type": "home", "primary": True}])
     )
     primaries = sorted(
@@ -479,12 +513,14 @@ def test_primary(target: Target) -> None:
         f"exactly one primary e-mail, the new {home!r}",
         f"primary on {primaries} — GET shows emails {_emails(state)!r}",
         response,
+        diff,
     )
     ensure(
         user["userName"].casefold() in _values(state),
         "the previous primary e-mail kept (only its primary flag cleared)",
         f"GET shows emails {_emails(state)!r}",
         response,
+        diff,
     )
 
 
@@ -501,7 +537,7 @@ def test_multi_op_order(target: Target) -> None:
     first replace would win."""
     user, path = new_user(target, "order")
     home = _email(target, "order-home")
-    state, response = _patched(
+    state, response, diff = _patched(
         target,
         path,
         operation("replace", "nickName", "first"),
@@ -514,6 +550,7 @@ def test_multi_op_order(target: Target) -> None:
         "nickName 'second', no home e-mail and the work e-mail kept",
         f"GET shows nickName {state.get('nickName')!r}, emails {_emails(state)!r}",
         response,
+        diff,
     )
 
 
@@ -529,11 +566,12 @@ def test_group_displayname(target: Target) -> None:
     group = target.create_group("group-rename", members=[member["id"]])
     path = f"/Groups/{group['id']}"
     new = target.unique("group-renamed")
-    state, response = _patched(target, path, operation("replace", "displayName", new))
+    state, response, diff = _patched(target, path, operation("replace", "displayName", new))
     members = [m.get("value") for m in state.get("members") or [] if isinstance(m, dict)]
     ensure(
         state.get("displayName") == new and members == [member["id"]],
         f"displayName {new!r} with the member {member['id']!r} kept",
         f"GET shows displayName {state.get('displayName')!r}, members {members!r}",
         response,
+        diff,
     )

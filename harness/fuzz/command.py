@@ -12,7 +12,6 @@ run, 130 interrupted (cleanup still runs).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import secrets
@@ -32,6 +31,13 @@ from harness.fuzz.campaign import (
     CampaignOptions,
     FuzzResult,
     run_campaign,
+)
+from harness.reports.model import Report
+from harness.reports.output import (
+    add_report_options,
+    redacts_terminal,
+    secret_values,
+    write_reports,
 )
 
 DEFAULT_DATABASE = ".scim-harness/fuzz-db"
@@ -79,7 +85,6 @@ def add_fuzz(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--workers", type=int, default=1, metavar="N", help="parallel processes (properties split)"
     )
-    parser.add_argument("--report-json", metavar="FILE", help="write the campaign report as JSON")
     parser.add_argument(
         "--replay", metavar="FILE", help="re-send the findings of a replay file instead of fuzzing"
     )
@@ -95,7 +100,8 @@ def add_fuzz(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--timeout", type=float, default=10.0, metavar="S", help="seconds per request (10)"
     )
-    parser.set_defaults(handler=run_fuzz)
+    add_report_options(parser)
+    parser.set_defaults(handler=redacts_terminal(run_fuzz))
 
 
 def _usage(message: str) -> int:
@@ -159,12 +165,14 @@ def run_fuzz(args: argparse.Namespace) -> int:
         progress=Progress(sys.stderr),
     )
     started = time.perf_counter()
+    known_secrets = [token]
     try:
         if args.url:
             result = run_campaign(options)
         else:
             with _embedded(live=args.workers > 1) as (url, app, embedded_token):
                 options.url, options.app, options.token = url, app, embedded_token
+                known_secrets.append(embedded_token)
                 options.private = True  # a server started for this run serves nothing else
                 result = run_campaign(options)
                 result.target = f"embedded reference server ({url or 'in process'})"
@@ -172,9 +180,16 @@ def run_fuzz(args: argparse.Namespace) -> int:
         print("scim-harness fuzz: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     _print_result(result, args, time.perf_counter() - started)
-    if args.report_json:
-        Path(args.report_json).write_text(json.dumps(result.to_json(), indent=2) + "\n", "utf-8")
-    return result.exit_code
+    return write_reports(
+        "fuzz", args, lambda: _report(result), secret_values(args, known_secrets, sys.stderr),
+        result.exit_code,
+    )  # fmt: skip
+
+
+def _report(result: FuzzResult) -> Report:
+    from harness.reports.build import from_fuzz
+
+    return from_fuzz(result)
 
 
 def _replay_path(args: argparse.Namespace) -> Path:

@@ -29,11 +29,12 @@ from harness.reports.model import Report
 
 #: Header names whose values are credentials, whatever the value looks like.
 SECRET_HEADER = re.compile(r"authorization|cookie|api[-_]?key|token|secret|password", re.I)
-#: A JSON member holding a password or a credential, in JSON text (bodies,
-#: messages, curl lines): the value is replaced, the name kept.
+#: A member holding a password or a credential, in JSON text (bodies, curl
+#: lines) or as a message quotes it (``'password' = 'x'``, ``password = "x"``):
+#: the value is replaced, the name kept.
 SECRET_MEMBER = re.compile(
-    r'("(?:password|newPassword|oldPassword|client_secret|access_token|refresh_token)"'
-    r'\s*:\s*")((?:[^"\\]|\\.)*)(")',
+    r"""(["']?(?:password|newPassword|oldPassword|client_secret|access_token|refresh_token)["']?"""
+    r"""\s*[:=]\s*(["']))((?:(?!\2)[^\\]|\\.)*)(\2)""",
     re.IGNORECASE,
 )
 
@@ -60,7 +61,7 @@ def redact_json(value: Any, redactor: Redactor) -> Any:
 
 
 def redact_text(text: str, redactor: Redactor) -> str:
-    return SECRET_MEMBER.sub(rf"\g<1>{REDACTED}\g<3>", redactor.text(text))
+    return SECRET_MEMBER.sub(rf"\g<1>{REDACTED}\g<4>", redactor.text(text))
 
 
 def _walk(value: Any, redactor: Redactor, key: str = "") -> Any:

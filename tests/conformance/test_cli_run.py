@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jsonschema
 
-from harness.conformance.results import SCHEMA_PATH
+from harness.reports.model import SCHEMA_PATH
 
 
 def scim_harness(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:

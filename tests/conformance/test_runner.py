@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import signal
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,11 +19,13 @@ from typing import Any
 import jsonschema
 import pytest
 
-from harness.conformance.junit import junit_xml
 from harness.conformance.progress import summary
-from harness.conformance.results import SCHEMA_PATH, baseline_json, write_json
+from harness.conformance.results import RunResult, baseline_json, write_json
 from harness.conformance.runner import RunOptions, run_suite
 from harness.plugin import READ_ONLY_REASON
+from harness.reports.build import from_run
+from harness.reports.junit import render_junit
+from harness.reports.model import SCHEMA_PATH
 from harness.server.app import create_app
 from harness.server.config import ServerConfig
 from harness.server.live import LiveServer
@@ -56,19 +59,21 @@ def wrap_responses(app: Any, rewrite) -> Any:
     return wrapped
 
 
-def validate(report: dict[str, Any]) -> None:
+def validate(result: RunResult) -> dict[str, Any]:
+    """The run's report (``--report-json``), checked against the report schema."""
+    report = from_run(result).to_json()
     jsonschema.validate(report, SCHEMA)
+    return report
 
 
 def test_reference_server_passes_and_the_report_matches_its_schema() -> None:
     result = run()
     assert result.exit_code == 0, summary(result, 0)
-    report = result.to_json()
-    validate(report)
+    report = validate(result)
     assert report["counts"]["failed"] == 0
     assert report["cleanup"] == {"removed": result.removed, "leftovers": []}
     assert result.removed > 0
-    assert all(check["verdict"] in ("passed", "skipped") for check in report["checks"])
+    assert all(entry["verdict"] in ("passed", "skipped") for entry in report["entries"])
 
 
 def test_a_required_failure_exits_1_with_a_message_that_explains_it() -> None:
@@ -134,7 +139,7 @@ def test_baseline_excuses_known_failures_and_reports_fixed_ones(tmp_path: Path) 
     fixed = run(select=["users.*"], baseline=str(baseline))
     assert fixed.exit_code == 0
     assert "users.post.201" in fixed.baseline.fixed
-    validate(fixed.to_json())
+    validate(fixed)
 
 
 def test_a_bad_baseline_file_is_a_usage_error(tmp_path: Path) -> None:
@@ -244,10 +249,10 @@ def test_a_broken_target_fails_checks_and_the_run_still_finishes(chaos_server: s
     assert "not JSON" in messages
     assert "HTTP 500 (text/html" in messages
     assert any(c.verdict == "passed" for c in result.checks)  # the 429 was retried
-    validate(result.to_json())
+    validate(result)
 
 
-def test_the_token_appears_in_no_output(tmp_path: Path, capsys) -> None:
+def test_the_token_appears_in_no_output(capsys) -> None:
     """A target that echoes the Authorization header back must not leak it either."""
     inner = reference()
 
@@ -260,27 +265,28 @@ def test_the_token_appears_in_no_output(tmp_path: Path, capsys) -> None:
 
     result = run(echo, select=["users.*", "err.*"])
     assert result.exit_code == 1
+    # The report before redact_report's second pass: the client's redaction alone.
+    report = from_run(result)
     outputs = [
+        json.dumps(validate(result)),
         json.dumps(result.to_json()),
         summary(result, 1.0),
         json.dumps(baseline_json(result)),
+        render_junit(report),
     ]
-    junit = tmp_path / "junit.xml"
-    junit_xml(result).write(junit)
-    outputs.append(junit.read_text())
     outputs.append(capsys.readouterr().out + capsys.readouterr().err)
     assert "you sent Bearer [REDACTED]" in outputs[0]
     for text in outputs:
         assert TOKEN not in text
 
 
-def test_junit_has_one_testcase_per_check_and_agrees_with_the_counts(tmp_path: Path) -> None:
+def test_junit_has_one_testcase_per_check_and_agrees_with_the_counts() -> None:
     result = run()
-    tree = junit_xml(result)
-    cases = tree.getroot().findall(".//testcase")
+    root = ET.fromstring(render_junit(from_run(result)))
+    cases = root.findall(".//testcase")
     assert [case.get("name") for case in cases] == [check.id for check in result.checks]
     assert len({case.get("name") for case in cases}) == len(cases)
-    skipped = tree.getroot().findall(".//testcase/skipped")
+    skipped = root.findall(".//testcase/skipped")
     assert len(skipped) == result.counts()["skipped"]
 
 
@@ -301,4 +307,4 @@ def test_parallel_workers_give_the_same_verdicts_and_clean_up() -> None:
     assert sum(len(c.exchanges) for c in two.checks) > len(two.checks)
     assert two.removed >= one.removed > 0 and two.leftovers == []
     assert left.body["totalResults"] == 0
-    validate(two.to_json())
+    validate(two)

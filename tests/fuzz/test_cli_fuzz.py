@@ -12,13 +12,22 @@ import pytest
 
 from harness.cli import main
 from harness.fuzz.command import parse_duration
+from harness.reports.model import SCHEMA_PATH
 from harness.server.app import create_app
 from harness.server.config import ServerConfig
 from harness.server.faults import FAULTS_BY_NAME, FaultyApp
 from harness.server.live import LiveServer
 
 TOKEN = "scimh-cli-token-9d8c7b6a5f4e"
-SCHEMA = Path(__file__).resolve().parents[2] / "harness" / "fuzz" / "report.schema.json"
+SCHEMA = json.loads(SCHEMA_PATH.read_text())
+
+
+def read_report(path: Path) -> dict[str, Any]:
+    """The report a fuzz run wrote, checked against the report schema (docs/report.md)."""
+    data: dict[str, Any] = json.loads(path.read_text())
+    jsonschema.validate(data, SCHEMA)
+    assert data["source"] == "fuzz"
+    return data
 
 
 @pytest.fixture
@@ -54,10 +63,10 @@ def test_embedded_reference_server_passes(tmp_path: Path, capsys: Any) -> None:
     assert code == 0, err
     assert err.splitlines()[0].startswith("scim-harness fuzz: seed 11")
     assert "verdict: PASS" in err
-    data = json.loads(report.read_text())
-    jsonschema.validate(data, json.loads(SCHEMA.read_text()))
-    assert data["seed"] == 11 and data["exit_code"] == 0 and data["findings"] == []
-    assert data["properties"][0]["examples"] >= 10
+    data = read_report(report)
+    assert data["seed"] == 11 and data["exit_code"] == 0 and data["facts"]["findings"] == 0
+    assert [entry["id"] for entry in data["entries"]] == ["fuzz.paging"]
+    assert data["entries"][0]["details"]["examples"] >= 10
 
 
 def test_findings_exit_1_replay_and_no_token(
@@ -73,9 +82,8 @@ def test_findings_exit_1_replay_and_no_token(
     replay_file = tmp_path / "report-replay.json"
     assert f"scim-harness fuzz {url} --replay {replay_file}" in err
     assert "[paging] RFC 7644 §3.4.2.4" in err and "$FUZZ_TOKEN" in err
-    data = json.loads(report.read_text())
-    jsonschema.validate(data, json.loads(SCHEMA.read_text()))
-    assert [f["kind"] for f in data["findings"]] == ["paging"]
+    data = read_report(report)
+    assert [e["finding"]["kind"] for e in data["entries"] if e["kind"] == "finding"] == ["paging"]
     for text in (out, err, report.read_text(), replay_file.read_text()):
         assert TOKEN not in text
     # The replay reproduces against the faulty server, not against a clean one.
@@ -117,6 +125,7 @@ def test_workers_split_the_properties(tmp_path: Path, capsys: Any) -> None:
                 "invalid-filters", "--database", str(tmp_path / "db"), "--report-json",
                 str(report))  # fmt: skip
     assert code == 0, capsys.readouterr().err
-    data = json.loads(report.read_text())
-    assert sorted(p["name"] for p in data["properties"]) == ["invalid-filters", "paging"]
-    assert all(p["examples"] >= 5 for p in data["properties"]) and data["leftovers"] == []
+    data = read_report(report)
+    assert sorted(e["area"] for e in data["entries"]) == ["invalid-filters", "paging"]
+    assert all(e["details"]["examples"] >= 5 for e in data["entries"])
+    assert data["cleanup"]["leftovers"] == []

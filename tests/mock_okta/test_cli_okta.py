@@ -8,14 +8,15 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from harness.cli import main
 from harness.client import ScimClient
+from harness.reports.model import SCHEMA_PATH
 from harness.server.config import ServerConfig
 from harness.server.testing import LiveScimServer
-from mock_okta.results import SCHEMA_PATH
 
 TOKEN = "cli-okta-secret-token-7d2e"
 
@@ -46,6 +47,12 @@ steps:
 """
 
 
+def validate(report: dict[str, Any]) -> None:
+    """Every report a test writes matches the report schema (docs/report.md)."""
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.validate(report, json.loads(SCHEMA_PATH.read_text()))
+
+
 def write(directory: Path, name: str, text: str) -> Path:
     path = directory / name
     path.write_text(textwrap.dedent(text), encoding="utf-8")
@@ -61,7 +68,6 @@ def live() -> Iterator[LiveScimServer]:
 
 def test_the_shipped_scenarios_pass_on_embedded_servers(tmp_path: Path) -> None:
     """No URL: a fresh embedded server per scenario (a real socket), a schema-valid report."""
-    jsonschema = pytest.importorskip("jsonschema")
     report = tmp_path / "okta.json"
     done = subprocess.run(
         [
@@ -88,10 +94,10 @@ def test_the_shipped_scenarios_pass_on_embedded_servers(tmp_path: Path) -> None:
     )
     assert "verdict: PASS" in done.stderr
     data = json.loads(report.read_text())
-    jsonschema.validate(data, json.loads(SCHEMA_PATH.read_text()))
+    validate(data)
     assert data["counts"]["passed"] == data["counts"]["total"] == 2
     assert data["exit_code"] == 0
-    steps = data["scenarios"][0]["steps"]
+    steps = data["entries"][0]["steps"]
     assert steps[0]["exchanges"][0]["request"]["headers"]["authorization"] == "Bearer [REDACTED]"
 
 
@@ -107,7 +113,8 @@ def test_a_failing_scenario_exits_1_with_the_failure_in_full(
     assert "not run (they depend on the failed step): steps 1" in err
     assert "verdict: FAIL — bad" in err
     data = json.loads(report.read_text())
-    assert [s["verdict"] for s in data["scenarios"][0]["steps"]] == ["failed", "not_run"]
+    validate(data)
+    assert [s["verdict"] for s in data["entries"][0]["steps"]] == ["failed", "not_run"]
     assert data["exit_code"] == 1
 
 
@@ -159,12 +166,13 @@ def test_a_url_run_is_namespaced_cleans_up_and_never_shows_the_token(
     assert code == 1
     out, err = capsys.readouterr()
     data = json.loads(report.read_text())
+    validate(data)
     for text in (out, err, report.read_text()):
         assert TOKEN not in text
-    prefix = data["scenarios"][0]["prefix"]
+    prefix = data["entries"][0]["details"]["prefix"]
     assert prefix.startswith("scimh-") and len(prefix) == len("scimh-1a2b3c-")
     assert f'userName eq "{prefix}ada@example.com"' in err
-    assert all(s["cleanup"]["leftovers"] == [] for s in data["scenarios"])
+    assert data["cleanup"]["leftovers"] == [] and data["cleanup"]["removed"] > 0
     with ScimClient(live.base_url, TOKEN) as client:
         assert client.get("/Users").body["totalResults"] == 0
 

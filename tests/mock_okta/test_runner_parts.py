@@ -10,6 +10,8 @@ import httpx
 import pytest
 
 from harness.client import ScimClient
+from harness.reports.build import from_okta
+from harness.reports.model import SCHEMA_PATH, report_json_text
 from harness.scim.schema import USER
 from harness.server.app import create_app
 from harness.server.config import ServerConfig
@@ -18,13 +20,7 @@ from mock_okta.expectations import MISSING, attribute_values, compare_attribute,
 from mock_okta.guard import GuardedTransport, Ledger
 from mock_okta.namespace import Namespace, namespaced
 from mock_okta.org import Org
-from mock_okta.results import (
-    SCHEMA_PATH,
-    OktaRunResult,
-    ScenarioResult,
-    StepVerdict,
-    write_report,
-)
+from mock_okta.results import OktaRunResult, ScenarioResult, StepVerdict
 from mock_okta.runner import RunTarget, run_scenario
 from mock_okta.scenario import load_scenario_text
 from mock_okta.variables import UnknownVariable, Variables
@@ -260,17 +256,21 @@ def test_report_round_trips_and_matches_its_schema(tmp_path: Path) -> None:
     run = OktaRunResult("in-process", "2025-01-01T00:00:00+00:00", "2025-01-01T00:00:01+00:00",
                         [result, skipped], exit_code=1)  # fmt: skip
     path = tmp_path / "report.json"
-    write_report(path, run)
-    data = json.loads(path.read_text())
-    jsonschema.validate(data, json.loads(SCHEMA_PATH.read_text()))
-    assert data["counts"] == {"passed": 0, "failed": 1, "error": 0, "skipped": 1, "total": 2}
+    path.write_text(report_json_text(from_okta(run)), encoding="utf-8")
+    report = json.loads(path.read_text())
+    jsonschema.validate(report, json.loads(SCHEMA_PATH.read_text()))
+    assert report["counts"] == {"passed": 0, "failed": 1, "warning": 0, "skipped": 1,
+                                "error": 0, "baselined": 0, "total": 2}  # fmt: skip
+    assert [step["verdict"] for step in report["entries"][0]["steps"]] == ["passed", "failed"]
+    assert TOKEN not in path.read_text()
+    # The run's own JSON (internal plumbing) round-trips.
+    data = run.to_json()
     back = OktaRunResult.from_json(data)
     assert back.to_json() == data
     assert isinstance(back.scenarios[0].steps[0], StepVerdict)
     assert (
         back.scenarios[0].steps[1].failures[0].startswith("ok: expected Okta to report a failure")
     )
-    assert TOKEN not in path.read_text()
 
 
 def test_requests_count_a_429_retry_once() -> None:
