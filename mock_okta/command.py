@@ -256,7 +256,10 @@ class Printer:
 
 
 def summary(run: OktaRunResult, seconds: float) -> str:
-    counts = run.counts()
+    """Counted from the same model as the report files (``from_okta``)."""
+    from harness.reports.build import from_okta
+
+    counts = from_okta(run).counts()
     lines = [
         f"{counts['total']} scenario(s): {counts['passed']} passed, {counts['failed']} failed, "
         f"{counts['error']} error(s), {counts['skipped']} skipped in {seconds:.1f} s"

@@ -1,10 +1,9 @@
-"""The result model of ``scim-harness okta run``, its JSON form and its failure text.
+"""The working records of ``scim-harness okta run``, and its failure text.
 
-The JSON written by ``--report-json`` is versioned like the conformance
-report (docs/report-json.md): ``"format": "scim-harness/okta-report"``,
-``"version": 1``, schema ``okta-report.schema.json`` beside this module,
-documented in ``docs/okta-report.md``. Adding a field keeps the version;
-removing or renaming one bumps it.
+The run's report is not written from here: :func:`harness.reports.build.from_okta`
+turns an :class:`OktaRunResult` into the one result model every output is
+rendered from (docs/report.md), one entry per scenario with its steps
+(:meth:`StepVerdict.to_json` is the step's form there).
 
 Verdicts of a step: ``passed``; ``failed`` (an expectation did not hold, or
 Okta reported a failure nobody expected); ``not_run`` (an earlier step
@@ -15,22 +14,14 @@ up or broke — the message says why), ``skipped`` (with the reason).
 
 from __future__ import annotations
 
-import json
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
-from harness import __version__
 from harness.client import Exchange
 
 StepVerdictName = Literal["passed", "failed", "not_run", "skipped"]
 ScenarioVerdictName = Literal["passed", "failed", "error", "skipped"]
-SCENARIO_VERDICTS: tuple[ScenarioVerdictName, ...] = ("passed", "failed", "error", "skipped")
-REPORT_FORMAT = "scim-harness/okta-report"
-REPORT_VERSION = 1
-SCHEMA_PATH = Path(__file__).with_name("okta-report.schema.json")
 #: How much of a body a failure text shows (the JSON report keeps 64 KiB).
 SHOWN_BODY = 2000
 
@@ -125,42 +116,10 @@ class ScenarioResult:
             ]
         return "\n".join(lines)
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "source": self.source,
-            "verdict": self.verdict,
-            "reason": self.reason,
-            "prefix": self.prefix,
-            "app_kind": self.app_kind,
-            "description": self.description,
-            "tags": list(self.tags),
-            "duration_ms": round(self.duration * 1000, 2),
-            "steps": [step.to_json() for step in self.steps],
-            "cleanup": {"removed": self.removed, "leftovers": list(self.leftovers)},
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> ScenarioResult:
-        return cls(
-            name=str(data["name"]),
-            source=str(data["source"]),
-            verdict=data["verdict"],
-            steps=[StepVerdict.from_json(item) for item in data["steps"]],
-            leftovers=[dict(item) for item in data["cleanup"]["leftovers"]],
-            removed=int(data["cleanup"]["removed"]),
-            duration=float(data["duration_ms"]) / 1000,
-            reason=data["reason"],
-            prefix=str(data["prefix"]),
-            app_kind=str(data["app_kind"]),
-            description=str(data.get("description") or ""),
-            tags=tuple(str(tag) for tag in data.get("tags") or ()),
-        )
-
 
 @dataclass
 class OktaRunResult:
-    """A whole ``okta run``: the versioned report is :meth:`to_json`."""
+    """A whole ``okta run`` (its report is :func:`harness.reports.build.from_okta`)."""
 
     target: str
     started_at: str
@@ -170,46 +129,6 @@ class OktaRunResult:
     #: Why the run could not start (exit 2), in one line.
     problem: str | None = None
     exit_code: int = 0
-
-    def counts(self) -> dict[str, int]:
-        counter = Counter(result.verdict for result in self.scenarios)
-        counts: dict[str, int] = {v: counter.get(v, 0) for v in SCENARIO_VERDICTS}
-        counts["total"] = len(self.scenarios)
-        return counts
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "format": REPORT_FORMAT,
-            "version": REPORT_VERSION,
-            "tool": {"name": "scim-harness", "version": __version__},
-            "target": self.target,
-            "started_at": self.started_at,
-            "finished_at": self.finished_at,
-            "exit_code": self.exit_code,
-            "interrupted": self.interrupted,
-            "problem": self.problem,
-            "counts": self.counts(),
-            "scenarios": [result.to_json() for result in self.scenarios],
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> OktaRunResult:
-        if data.get("format") != REPORT_FORMAT or data.get("version") != REPORT_VERSION:
-            raise ValueError(f"not a {REPORT_FORMAT} version {REPORT_VERSION} document")
-        return cls(
-            target=str(data["target"]),
-            started_at=str(data["started_at"]),
-            finished_at=str(data["finished_at"]),
-            scenarios=[ScenarioResult.from_json(item) for item in data["scenarios"]],
-            interrupted=bool(data["interrupted"]),
-            problem=data["problem"],
-            exit_code=int(data["exit_code"]),
-        )
-
-
-def write_report(path: str | Path, result: OktaRunResult) -> None:
-    text = json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n"
-    Path(path).write_text(text, encoding="utf-8")
 
 
 # -- failure text --------------------------------------------------------------

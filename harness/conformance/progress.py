@@ -4,7 +4,8 @@ On a terminal a one-line progress bar is redrawn in place; in CI (stderr
 not a terminal) each check gets one plain line, so a log shows where a
 stalled run is. The summary lists every required failure in full (the
 message with request, response and curl replay), warnings in short, skip
-reasons grouped, the cleanup outcome, the baseline outcome and the verdict.
+reasons grouped, the readiness for Okta, Entra and the RFCs, the cleanup
+outcome, the baseline outcome and the verdict.
 """
 
 from __future__ import annotations
@@ -46,8 +47,12 @@ class ProgressPrinter:
 
 
 def summary(run: RunResult, seconds: float) -> str:
-    """The end-of-run report for a human."""
-    counts = run.counts()
+    """The end-of-run report for a human: counted, and judged for readiness,
+    from the same model as the files (:func:`harness.reports.build.from_run`)."""
+    from harness.reports.build import from_run
+
+    report = from_run(run)
+    counts = report.counts()
     lines = [f"scim-harness run: {run.target} (profile {run.profile}, prefix {run.prefix})"]
     if run.problem and not run.checks:
         lines.append(f"  could not run: {run.problem}")
@@ -77,6 +82,7 @@ def summary(run: RunResult, seconds: float) -> str:
         f" ({counts['baselined']} in the baseline), {counts['warning']} warnings,"
         f" {counts['skipped']} skipped in {seconds:.1f} s"
     )
+    lines += [f"{line.name}: {line.summary}" for line in report.readiness]
     left = run.leftovers
     cleanup = f"cleanup: removed {run.removed} resource(s) the run created"
     if left:

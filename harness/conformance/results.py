@@ -1,11 +1,9 @@
-"""The result model of a conformance run, its JSON form and the baseline file.
+"""A conformance run's working records: each check's verdict, the run, the baseline file.
 
-The JSON written by ``scim-harness run --report-json`` is the contract the
-reports (HTML, Markdown, JUnit) are rendered from, so it is versioned:
-``"format": "scim-harness/run-report"``, ``"version": 1``. Its schema is
-``report.schema.json`` beside this module (documented field by field in
-``docs/report-json.md``); a change that removes or renames a field bumps the
-version, adding a field does not.
+The run's report is not written from here: :func:`harness.reports.build.from_run`
+turns a :class:`RunResult` into the one result model every output is rendered
+from (docs/report.md). :meth:`CheckResult.to_json` is the internal form a
+pytest-xdist worker sends its verdicts in.
 
 Verdicts:
 
@@ -22,23 +20,17 @@ true: it is reported, but does not fail the gate.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from harness import __version__
 from harness.client import Exchange
 from harness.reports.model import Failure
 
 Verdict = Literal["passed", "failed", "warning", "skipped"]
-VERDICTS: tuple[Verdict, ...] = ("passed", "failed", "warning", "skipped")
-REPORT_FORMAT = "scim-harness/run-report"
-REPORT_VERSION = 1
 BASELINE_FORMAT = "scim-harness/baseline"
 BASELINE_VERSION = 1
-SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 
 
 @dataclass
@@ -106,7 +98,7 @@ class BaselineOutcome:
 
 @dataclass
 class RunResult:
-    """Everything one run learned; :meth:`to_json` is the versioned report."""
+    """Everything one run learned (the report is :func:`harness.reports.build.from_run`)."""
 
     target: str
     profile: str
@@ -122,13 +114,6 @@ class RunResult:
     #: Set when the run could not start or stopped early: the one-line cause.
     problem: str | None = None
     exit_code: int = 0
-
-    def counts(self) -> dict[str, int]:
-        counter = Counter(result.verdict for result in self.checks)
-        counts: dict[str, int] = {verdict: counter.get(verdict, 0) for verdict in VERDICTS}
-        counts["baselined"] = sum(1 for result in self.checks if result.baselined)
-        counts["total"] = len(self.checks)
-        return counts
 
     def blocking(self) -> list[CheckResult]:
         """Failures that fail the gate: required, and not excused by the baseline."""
@@ -150,26 +135,6 @@ class RunResult:
             elif result.verdict == "passed":
                 outcome.fixed.append(result.id)
         self.baseline = outcome
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "format": REPORT_FORMAT,
-            "version": REPORT_VERSION,
-            "tool": {"name": "scim-harness", "version": __version__},
-            "target": self.target,
-            "profile": self.profile,
-            "prefix": self.prefix,
-            "started_at": self.started_at,
-            "finished_at": self.finished_at,
-            "exit_code": self.exit_code,
-            "interrupted": self.interrupted,
-            "problem": self.problem,
-            "capabilities": self.capabilities,
-            "counts": self.counts(),
-            "baseline": None if self.baseline is None else self.baseline.to_json(),
-            "cleanup": {"removed": self.removed, "leftovers": self.leftovers},
-            "checks": [result.to_json() for result in self.checks],
-        }
 
 
 def write_json(path: str | Path, data: Mapping[str, Any]) -> None:

@@ -334,9 +334,13 @@ class FuzzResult:
         return EXIT_FINDINGS if self.findings else EXIT_OK
 
     def to_json(self) -> dict[str, Any]:
-        """The ``scim-harness/fuzz-report`` v1 document (harness/fuzz/report.schema.json)."""
+        """The form a worker process sends its result in (read back by :meth:`from_json`).
+
+        Internal plumbing, not a report: the campaign's report is
+        :func:`harness.reports.build.from_fuzz` (docs/report.md).
+        """
         return {
-            "format": "scim-harness/fuzz-report",
+            "format": "scim-harness/fuzz-worker-result",
             "version": 1,
             "target": self.target,
             "seed": self.seed,
