@@ -88,25 +88,57 @@ def diff_rows(expected: Any, actual: Any) -> list[DiffRow]:
     previous operations left it, which is what the path means.
     """
     document = normalise(expected)
+    spelling = _spellings(expected, actual)
     rows: list[DiffRow] = []
     for operation in structural_diff(expected, actual):
-        op, path = str(operation["op"]), str(operation["path"])
+        op, path = str(operation["op"]), _spelt(str(operation["path"]), spelling)
         source = operation.get("from")
-        before = _resolve(document, path)
+        before = _resolve(document, str(operation["path"]))
         if op == "remove":
             after: Any = ABSENT
         elif op in ("add", "replace", "test"):
             after = operation.get("value")
         else:  # move, copy: the value comes from elsewhere in the document
             after = _resolve(document, str(source))
-        if op == "add" and _is_list_index(document, path):
+        if op == "add" and _is_list_index(document, str(operation["path"])):
             before = ABSENT  # inserting into a list shifts the values, it overwrites none
-        rows.append(DiffRow(op, path, before, after, None if source is None else str(source)))
+        shown_source = None if source is None else _spelt(str(source), spelling)
+        rows.append(DiffRow(op, path, before, after, shown_source))
         try:
             document = jsonpatch.apply_patch(document, [operation])
         except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException):
             break  # cannot happen for a patch make_patch built; keep the rows so far
     return rows
+
+
+def _spellings(*documents: Any) -> dict[str, str]:
+    """Each lower-cased attribute name with the spelling the bodies use (the
+    expected body's first): the table shows ``/name/givenName``, not the
+    normal form's ``/name/givenname``."""
+    found: dict[str, str] = {}
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                found.setdefault(str(key).lower(), str(key))
+                walk(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                walk(item)
+
+    for document in documents:
+        walk(document)
+    return found
+
+
+def _spelt(path: str, spelling: dict[str, str]) -> str:
+    """A JSON pointer with each name segment in the bodies' own spelling (RFC 6901 escapes kept)."""
+    segments = path.split("/")
+    for index, segment in enumerate(segments[1:], 1):
+        name = segment.replace("~1", "/").replace("~0", "~")
+        if name in spelling:
+            segments[index] = spelling[name].replace("~", "~0").replace("/", "~1")
+    return "/".join(segments)
 
 
 def _canonical(value: Any) -> str:

@@ -331,7 +331,8 @@ class _Page:
         return (
             f'<div class="comparison"><h4>Expected vs actual: {_e(comparison.what)}</h4>'
             '<p class="note">RFC 6902 operations that turn the expected body into the actual '
-            "one; names compared case-insensitively, multi-valued attributes unordered.</p>"
+            "one; names compared case-insensitively (RFC 7643 §2.1), multi-valued "
+            "attributes unordered (§2.4).</p>"
             f"{table}"
             '<div class="sides"><div><h5>expected</h5>'
             f'<pre class="body">{self.clip(_pretty_value(comparison.expected))}</pre></div>'

@@ -99,10 +99,18 @@ def test_rows_carry_the_value_before_and_after_each_operation() -> None:
     actual = dict(USER, name={"familyName": "jensen", "givenName": "Barbara"}, title="Boss")
     actual.pop("userName")
     rows = {row.path: row for row in diff_rows(USER, actual)}
-    assert (rows["/name/familyname"].expected, rows["/name/familyname"].actual) == (
+    assert (rows["/name/familyName"].expected, rows["/name/familyName"].actual) == (
         "Jensen",
         "jensen",
     )
-    assert rows["/username"].op == "remove" and rows["/username"].expected == "bjensen"
-    assert rows["/username"].actual is ABSENT
+    assert rows["/userName"].op == "remove" and rows["/userName"].expected == "bjensen"
+    assert rows["/userName"].actual is ABSENT
     assert rows["/title"].op == "add" and rows["/title"].expected is ABSENT
+
+
+def test_the_table_shows_names_as_the_bodies_spell_them() -> None:
+    rows = diff_rows(
+        {"name": {"givenName": "Ada"}, "urn:x:Ext": {"costCenter": "1"}},
+        {"Name": {"givenName": "Grace"}, "urn:x:Ext": {"costCenter": "2"}},
+    )
+    assert sorted(row.path for row in rows) == ["/name/givenName", "/urn:x:Ext/costCenter"]
