@@ -18,7 +18,15 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from harness.client import Exchange
-from harness.reports.model import Comparison, Entry, Failure, Readiness, Report, Verdict
+from harness.reports.model import (
+    Comparison,
+    Entry,
+    Failure,
+    Readiness,
+    Report,
+    Source,
+    Verdict,
+)
 
 if TYPE_CHECKING:
     from harness.conformance.registry import Check
@@ -37,6 +45,21 @@ PROFILE_READERS: tuple[tuple[str, str], ...] = (
 #: ones); a 10 000-user push would otherwise write tens of megabytes of
 #: identical POSTs. Failed steps keep all of theirs.
 PASSED_STEP_EXCHANGES = 20
+
+
+def _report(source: Source, result: Any, entries: list[Entry], **fields: Any) -> Report:
+    """A report with what every command's result has: target, times, exit code, problem."""
+    return Report(
+        source=source,
+        target=result.target,
+        started_at=result.started_at,
+        finished_at=result.finished_at,
+        exit_code=result.exit_code,
+        entries=entries,
+        interrupted=result.interrupted,
+        problem=result.problem,
+        **fields,
+    )
 
 
 # -- scim-harness run ------------------------------------------------------------
@@ -66,17 +89,12 @@ def from_run(run: RunResult, specs: Mapping[str, Check] | None = None) -> Report
         )
         for result in run.checks
     ]
-    report = Report(
-        source="run",
-        target=run.target,
-        started_at=run.started_at,
-        finished_at=run.finished_at,
-        exit_code=run.exit_code,
-        entries=entries,
+    report = _report(
+        "run",
+        run,
+        entries,
         profile=run.profile,
         prefix=run.prefix,
-        interrupted=run.interrupted,
-        problem=run.problem,
         capabilities=dict(run.capabilities),
         baseline=None if run.baseline is None else run.baseline.to_json(),
         removed=run.removed,
@@ -162,16 +180,11 @@ _SCENARIO_VERDICT: dict[str, Verdict] = {
 def from_okta(run: OktaRunResult) -> Report:
     """The Okta replay as a report: one entry per scenario."""
     entries = [_scenario_entry(scenario) for scenario in run.scenarios]
-    report = Report(
-        source="okta",
-        target=run.target,
-        started_at=run.started_at,
-        finished_at=run.finished_at,
-        exit_code=run.exit_code,
-        entries=entries,
+    report = _report(
+        "okta",
+        run,
+        entries,
         prefix=", ".join(dict.fromkeys(s.prefix for s in run.scenarios if s.prefix)),
-        interrupted=run.interrupted,
-        problem=run.problem,
         removed=sum(scenario.removed for scenario in run.scenarios),
         leftovers=[item for scenario in run.scenarios for item in scenario.leftovers],
     )
@@ -255,16 +268,11 @@ def from_fuzz(result: FuzzResult) -> Report:
     for prop in result.properties:
         entries += _property_entries(prop)
     examples = sum(prop.examples for prop in result.properties)
-    report = Report(
-        source="fuzz",
-        target=result.target,
-        started_at=result.started_at,
-        finished_at=result.finished_at,
-        exit_code=result.exit_code,
-        entries=entries,
+    report = _report(
+        "fuzz",
+        result,
+        entries,
         prefix=result.prefix,
-        interrupted=result.interrupted,
-        problem=result.problem,
         seed=result.seed,
         removed=result.removed,
         leftovers=list(result.leftovers),

@@ -88,20 +88,21 @@ class Tattletale:
         await self.app(scope, receive, tell)
 
 
+def tattling(fault: str) -> Iterator[str]:
+    """The reference server with ``fault``, behind the tattletale, on 127.0.0.1."""
+    config = ServerConfig(token=TOKEN)
+    with LiveServer(Tattletale(faulty_app(FAULTS_BY_NAME[fault], config))) as live:
+        yield live.url
+
+
 @pytest.fixture()
 def tattletale() -> Iterator[str]:
-    config = ServerConfig(token=TOKEN)
-    fault = FAULTS_BY_NAME["password-echoed"]
-    with LiveServer(Tattletale(faulty_app(fault, config))) as live:
-        yield live.url
+    yield from tattling("password-echoed")
 
 
 @pytest.fixture()
 def tattletale_with_filter_defect() -> Iterator[str]:
-    config = ServerConfig(token=TOKEN)
-    fault = FAULTS_BY_NAME["filter-co-case-sensitive"]
-    with LiveServer(Tattletale(faulty_app(fault, config))) as live:
-        yield live.url
+    yield from tattling("filter-co-case-sensitive")
 
 
 @pytest.fixture(autouse=True)
