@@ -21,11 +21,13 @@ from harness.client import Exchange
 
 @dataclass(frozen=True)
 class Kind:
-    """One kind of finding: its name, the rule it breaks, and what that rule says."""
+    """One kind of finding: its name, the rule it breaks, what breaking it looks
+    like, and what a conformant target does instead (the reports' "expected")."""
 
     name: str
     rule: str
     title: str
+    expectation: str
 
 
 #: Every kind of finding, with the RFC section it rests on. Data, not branches:
@@ -33,43 +35,65 @@ class Kind:
 KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
-        Kind("server-error", "RFC 7644 §3.12", "the target answered 5xx (or not at all)"),
-        Kind("error-shape", "RFC 7644 §3.12", "a 4xx body is not a SCIM Error"),
+        Kind(
+            "server-error",
+            "RFC 7644 §3.12",
+            "the target answered 5xx (or not at all)",
+            "an answer below 500 to every request (a client's mistake is a 4xx)",
+        ),
+        Kind(
+            "error-shape",
+            "RFC 7644 §3.12",
+            "a 4xx body is not a SCIM Error",
+            "every 4xx body a SCIM Error: the Error schema, status as a string",
+        ),
         Kind(
             "filter-differential",
             "RFC 7644 §3.4.2.2",
             "a filter returned other resources than the filter's semantics select",
+            "exactly the resources the filter selects, on every page",
         ),
         Kind(
             "patch-differential",
             "RFC 7644 §3.5.2",
             "a PATCH left another resource than the PatchOp's semantics produce",
+            "the resource the operations produce, applied in order",
         ),
         Kind(
             "patch-not-atomic",
             "RFC 7644 §3.5.2",
             'a rejected PATCH changed the resource ("the entire request fails")',
+            "a refused PATCH leaves the resource as it was",
         ),
-        Kind("id-unstable", "RFC 7643 §3.1", "a resource's id changed or is not returned"),
+        Kind(
+            "id-unstable",
+            "RFC 7643 §3.1",
+            "a resource's id changed or is not returned",
+            "the id assigned at creation, always",
+        ),
         Kind(
             "paging",
             "RFC 7644 §3.4.2.4",
             "pages do not add up to the result (union, totalResults, duplicates, count)",
+            "pages that add up to the result: no gap, no duplicate, one totalResults",
         ),
         Kind(
             "membership-asymmetric",
             "RFC 7643 §4.1.2, §4.2",
             "Group.members and User.groups disagree",
+            "User.groups and Group.members naming the same memberships",
         ),
         Kind(
             "valid-rejected",
             "RFC 7644 §3.3, §3.5.1, §3.5.2",
             "a valid create, replace or PATCH was refused (used by the state machine)",
+            "a valid create, replace or PATCH accepted (2xx)",
         ),
         Kind(
             "invalid-accepted",
             "RFC 7644 §3.4.2.2, §3.5.2",
             "an invalid filter or PATCH was answered 2xx instead of 400",
+            "an invalid filter or PATCH refused with 400",
         ),
     )
 }

@@ -364,8 +364,11 @@ def _finding_failure(finding: Finding) -> Failure:
     comparison, index = _resource_comparison(finding.steps, finding.exchanges)
     if index is None and finding.exchanges:
         index = len(finding.exchanges) - 1
+    from harness.fuzz.findings import KINDS
+
+    kind = KINDS.get(finding.kind)
     return Failure(
-        expected=f"{finding.kind}: not to happen ({finding.rule})",
+        expected=f"{kind.expectation if kind else 'no ' + finding.kind} ({finding.rule})",
         got=finding.summary,
         exchange=index,
         comparison=comparison,
