@@ -26,6 +26,7 @@ from typing import TextIO, TypeAlias
 from urllib.parse import unquote, urlsplit
 
 from harness.client import Exchange, ScimClient
+from harness.reports.build import from_okta
 from harness.reports.model import Report
 from harness.reports.output import (
     add_report_options,
@@ -255,11 +256,9 @@ class Printer:
         self.stream.flush()
 
 
-def summary(run: OktaRunResult, seconds: float) -> str:
-    """Counted from the same model as the report files (``from_okta``)."""
-    from harness.reports.build import from_okta
-
-    counts = from_okta(run).counts()
+def summary(run: OktaRunResult, report: Report, seconds: float) -> str:
+    """Counted from the same model as the report files (``report``, ``from_okta``)."""
+    counts = report.counts()
     lines = [
         f"{counts['total']} scenario(s): {counts['passed']} passed, {counts['failed']} failed, "
         f"{counts['error']} error(s), {counts['skipped']} skipped in {seconds:.1f} s"
@@ -346,15 +345,10 @@ def run_okta(args: argparse.Namespace) -> int:
         run.exit_code = EXIT_INTERRUPTED
     else:
         run.exit_code = EXIT_FAILURES if bad else EXIT_OK
-    print(summary(run, time.perf_counter() - started), file=sys.stderr)
+    report = from_okta(run)
+    print(summary(run, report, time.perf_counter() - started), file=sys.stderr)
     secrets = secret_values(args, used, sys.stderr)
-    return write_reports("okta run", args, lambda: _report(run), secrets, run.exit_code)
-
-
-def _report(run: OktaRunResult) -> Report:
-    from harness.reports.build import from_okta
-
-    return from_okta(run)
+    return write_reports("okta run", args, report, secrets, run.exit_code)
 
 
 def _run_one(

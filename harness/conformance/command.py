@@ -140,7 +140,8 @@ def run_run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("scim-harness run: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    print(summary(result, time.perf_counter() - start), file=sys.stderr)
+    report = from_run(result)
+    print(summary(result, report, time.perf_counter() - start), file=sys.stderr)
     if result.problem and not result.checks:
         print(f"scim-harness run: {result.problem}", file=sys.stderr)
     if args.write_baseline and result.problem is None:
@@ -150,6 +151,6 @@ def run_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return write_reports(
-        "run", args, lambda: from_run(result), secret_values(args, known_secrets, sys.stderr),
+        "run", args, report, secret_values(args, known_secrets, sys.stderr),
         result.exit_code,
     )  # fmt: skip

@@ -15,6 +15,7 @@ from collections import Counter
 from typing import TextIO
 
 from harness.conformance.results import CheckResult, RunResult
+from harness.reports.model import Report
 
 TAGS = {"passed": "PASS", "failed": "FAIL", "warning": "WARN", "skipped": "SKIP"}
 
@@ -46,12 +47,9 @@ class ProgressPrinter:
         self.stream.flush()
 
 
-def summary(run: RunResult, seconds: float) -> str:
+def summary(run: RunResult, report: Report, seconds: float) -> str:
     """The end-of-run report for a human: counted, and judged for readiness,
-    from the same model as the files (:func:`harness.reports.build.from_run`)."""
-    from harness.reports.build import from_run
-
-    report = from_run(run)
+    from the same model as the files (``report``, :func:`harness.reports.build.from_run`)."""
     counts = report.counts()
     lines = [f"scim-harness run: {run.target} (profile {run.profile}, prefix {run.prefix})"]
     if run.problem and not run.checks:

@@ -32,7 +32,7 @@ from harness.fuzz.campaign import (
     FuzzResult,
     run_campaign,
 )
-from harness.reports.model import Report
+from harness.reports.build import from_fuzz
 from harness.reports.output import (
     add_report_options,
     redacts_terminal,
@@ -181,15 +181,9 @@ def run_fuzz(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     _print_result(result, args, time.perf_counter() - started)
     return write_reports(
-        "fuzz", args, lambda: _report(result), secret_values(args, known_secrets, sys.stderr),
+        "fuzz", args, from_fuzz(result), secret_values(args, known_secrets, sys.stderr),
         result.exit_code,
     )  # fmt: skip
-
-
-def _report(result: FuzzResult) -> Report:
-    from harness.reports.build import from_fuzz
-
-    return from_fuzz(result)
 
 
 def _replay_path(args: argparse.Namespace) -> Path:

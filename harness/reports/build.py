@@ -15,14 +15,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from harness.client import Exchange
+from harness.fuzz.findings import KINDS, Finding
 from harness.reports.model import (
     Comparison,
     Entry,
     Failure,
     Readiness,
+    ReadinessStatus,
     Report,
     Source,
     Verdict,
@@ -32,7 +35,6 @@ if TYPE_CHECKING:
     from harness.conformance.registry import Check
     from harness.conformance.results import RunResult
     from harness.fuzz.campaign import FuzzResult, PropertyResult
-    from harness.fuzz.findings import Finding
     from mock_okta.results import OktaRunResult, ScenarioResult, StepVerdict
 
 #: Who each profile speaks for, in the order the verdict lists them.
@@ -155,6 +157,7 @@ def profile_readiness(
         elif entry.broken or entry.verdict == "error":
             blocking.append(spec.id)
     hint = "" if profile == run_profile else f" (run with --profile {profile})"
+    status: ReadinessStatus
     if blocking:
         status, summary = "blocking", f"{len(blocking)} blocking of {required} required checks"
         if not_run:
@@ -164,7 +167,7 @@ def profile_readiness(
         summary = f"not assessed — {len(not_run)} of {required} required checks did not run{hint}"
     else:
         status, summary = "ready", f"ready — all {required} required checks passed"
-    return Readiness(name, status, summary, required, blocking, not_run, profile)  # type: ignore[arg-type]
+    return Readiness(name, status, summary, required, blocking, not_run, profile)
 
 
 # -- scim-harness okta run -------------------------------------------------------
@@ -241,8 +244,6 @@ def _scenario_entry(scenario: ScenarioResult) -> Entry:
 def _capped(step: StepVerdict) -> StepVerdict:
     if step.verdict == "failed" or len(step.exchanges) <= PASSED_STEP_EXCHANGES:
         return step
-    from dataclasses import replace
-
     return replace(step, exchanges=step.exchanges[:PASSED_STEP_EXCHANGES])
 
 
@@ -250,13 +251,14 @@ def _scenario_readiness(name: str, entries: list[Entry]) -> Readiness:
     ran = [entry for entry in entries if entry.verdict != "skipped"]
     blocking = [entry.id for entry in ran if entry.verdict in ("failed", "error")]
     not_run = [entry.id for entry in entries if entry.verdict == "skipped"]
+    status: ReadinessStatus
     if blocking:
         status, summary = "blocking", f"{len(blocking)} of {len(ran)} scenarios failed"
     elif not ran:
         status, summary = "not-assessed", "no scenario ran"
     else:
         status, summary = "ready", f"ready — all {len(ran)} scenarios passed"
-    return Readiness(name, status, summary, len(ran), blocking, not_run)  # type: ignore[arg-type]
+    return Readiness(name, status, summary, len(ran), blocking, not_run)
 
 
 # -- scim-harness fuzz -----------------------------------------------------------
@@ -284,6 +286,7 @@ def from_fuzz(result: FuzzResult) -> Report:
         },
     )
     blocking = [entry.id for entry in entries if entry.verdict in ("failed", "error")]
+    status: ReadinessStatus
     if blocking:
         status, summary = "blocking", f"{len(blocking)} finding(s) or errors in {examples} examples"
     elif not examples:
@@ -291,9 +294,7 @@ def from_fuzz(result: FuzzResult) -> Report:
     else:
         status = "ready"
         summary = f"no finding in {examples} examples (seed {result.seed})"
-    report.readiness = [
-        Readiness("Differential fuzzing", status, summary, len(entries), blocking)  # type: ignore[arg-type]
-    ]
+    report.readiness = [Readiness("Differential fuzzing", status, summary, len(entries), blocking)]
     return report
 
 
@@ -364,8 +365,6 @@ def _finding_failure(finding: Finding) -> Failure:
     comparison, index = _resource_comparison(finding.steps, finding.exchanges)
     if index is None and finding.exchanges:
         index = len(finding.exchanges) - 1
-    from harness.fuzz.findings import KINDS
-
     kind = KINDS.get(finding.kind)
     return Failure(
         expected=f"{kind.expectation if kind else 'no ' + finding.kind} ({finding.rule})",

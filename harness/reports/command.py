@@ -70,11 +70,7 @@ def run_report(args: argparse.Namespace) -> int:
     except ReportError as exc:
         return _stop(f"{exc}{_superseded_hint(args.file)}")
     report = redact_report(report, secret_values(args, err=sys.stderr))
-    try:
-        text = render(report, name)
-    except ImportError as exc:
-        return _stop(f"the {name} renderer is not available in this build ({exc})")
-    if not write_text(args.output, text, "report", sys.stdout, sys.stderr):
+    if not write_text(args.output, render(report, name), "report", sys.stdout, sys.stderr):
         return EXIT_USAGE
     if args.output != STDOUT:
         print(f"{name} report written to {args.output}", file=sys.stderr)

@@ -294,7 +294,7 @@ class _Page:
             parts.append(f'<pre class="message">{self.clip(entry.message)}</pre>')
         if failure is not None and failure.comparison is not None:
             parts.append(self.comparison(failure.comparison))
-        main = _main_exchange(entry)
+        main = entry.evidence_index()
         if main is not None:
             parts.append("<h4>The exchange that shows it</h4>")
             parts.append(self.exchange(entry.exchanges[main], curl_open=True))
@@ -583,16 +583,6 @@ def _entry_line(entry: Entry) -> str:
         f'<span class="rule">{rule}</span> '
         f'<span class="ms">{entry.duration_ms:.0f} ms</span>{why}'
     )
-
-
-def _main_exchange(entry: Entry) -> int | None:
-    """The exchange the failure points at, else the last one (what the check ended on)."""
-    if not entry.exchanges:
-        return None
-    index = entry.failure.exchange if entry.failure else None
-    if index is None or not 0 <= index < len(entry.exchanges):
-        index = len(entry.exchanges) - 1
-    return index
 
 
 def _head_and_tail(items: Iterable[int], head: int, tail: int) -> tuple[list[int], int]:

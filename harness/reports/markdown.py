@@ -205,11 +205,9 @@ def _failure_block(entry: Entry) -> str:
 
 def _evidence(entry: Entry) -> str:
     """The failing exchange's request line and status, and its curl reproducer."""
-    if not entry.exchanges:
+    index = entry.evidence_index()
+    if index is None:
         return ""
-    index = entry.failure.exchange if entry.failure else None
-    if index is None or not 0 <= index < len(entry.exchanges):
-        index = len(entry.exchanges) - 1
     exchange = entry.exchanges[index]
     answer = f"HTTP {exchange.status}" if exchange.status is not None else "no response"
     if exchange.error:

@@ -146,6 +146,16 @@ class Entry:
         """The rule did not hold (a failure or a warning), excused or not."""
         return self.verdict in ("failed", "warning")
 
+    def evidence_index(self) -> int | None:
+        """The exchange that shows the failure: the one it names, else the last
+        (what the check ended on); None without exchanges."""
+        if not self.exchanges:
+            return None
+        index = self.failure.exchange if self.failure else None
+        if index is None or not 0 <= index < len(self.exchanges):
+            index = len(self.exchanges) - 1
+        return index
+
     @property
     def blocking(self) -> bool:
         """This entry fails the gate."""

@@ -106,7 +106,7 @@ def basic_secrets(basic: tuple[str, str] | None) -> list[str]:
 def write_reports(
     command: str,
     args: argparse.Namespace,
-    build: Callable[[], Report],
+    report: Report,
     secrets: Iterable[str],
     exit_code: int,
     out: TextIO | None = None,
@@ -114,24 +114,18 @@ def write_reports(
 ) -> int:
     """Write every requested format; the command's exit code, 2 instead of 0 on a write error.
 
-    ``build`` is called only when a format was asked for (the conformance
-    run's report walks every exchange). ``command`` prefixes the error line.
+    The redaction pass (which walks every exchange) runs only when a format
+    was asked for. ``command`` prefixes the error line.
     """
     targets = requested(args)
     if not targets:
         return exit_code
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
-    report = redact_report(build(), list(secrets))
+    report = redact_report(report, list(secrets))
     failed = False
     for name, destination in targets.items():
-        try:
-            text = render(report, name)
-        except ImportError as exc:  # a renderer missing from this build
-            print(f"scim-harness {command}: cannot write {name} report: {exc}", file=err)
-            failed = True
-            continue
-        failed |= not write_text(destination, text, command, out, err)
+        failed |= not write_text(destination, render(report, name), command, out, err)
     return EXIT_USAGE if failed and exit_code == EXIT_OK else exit_code
 
 

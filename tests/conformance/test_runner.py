@@ -68,7 +68,7 @@ def validate(result: RunResult) -> dict[str, Any]:
 
 def test_reference_server_passes_and_the_report_matches_its_schema() -> None:
     result = run()
-    assert result.exit_code == 0, summary(result, 0)
+    assert result.exit_code == 0, summary(result, from_run(result), 0)
     report = validate(result)
     assert report["counts"]["failed"] == 0
     assert report["cleanup"] == {"removed": result.removed, "leftovers": []}
@@ -269,7 +269,7 @@ def test_the_token_appears_in_no_output(capsys) -> None:
     report = from_run(result)
     outputs = [
         json.dumps(validate(result)),
-        summary(result, 1.0),
+        summary(result, report, 1.0),
         json.dumps(baseline_json(result)),
         render_junit(report),
     ]
@@ -299,8 +299,8 @@ def test_parallel_workers_give_the_same_verdicts_and_clean_up() -> None:
         two = run_suite(RunOptions(url=live.url, token=TOKEN, select=select, workers=2))
         with ScimClient(live.url, TOKEN) as client:
             left = client.get("/Users", params={"filter": f'userName sw "{two.prefix}"'})
-    assert one.exit_code == 0, one.problem or summary(one, 0)
-    assert two.exit_code == 0, two.problem or summary(two, 0)
+    assert one.exit_code == 0, one.problem or summary(one, from_run(one), 0)
+    assert two.exit_code == 0, two.problem or summary(two, from_run(two), 0)
     assert [c.id for c in two.checks] == [c.id for c in one.checks]
     assert [c.verdict for c in two.checks] == [c.verdict for c in one.checks]
     assert sum(len(c.exchanges) for c in two.checks) > len(two.checks)
