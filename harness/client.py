@@ -27,8 +27,10 @@ import httpx
 
 SCIM_MEDIA_TYPE = "application/scim+json"
 REDACTED = "[REDACTED]"
-#: Headers whose values are credentials whatever they contain.
-SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+#: Headers whose values are credentials whatever they contain, by name:
+#: (Proxy-)Authorization, (Set-)Cookie, X-API-Key, X-Auth-Token, a secret or
+#: password header a vendor's gateway wants.
+SECRET_HEADER = re.compile(r"authorization|cookie|api[-_]?key|token|secret|password", re.I)
 #: Marks a credential a check sends on purpose because it is wrong ("Bearer
 #: scimh-not-a-token"): it is no secret, so transcripts keep it and a replay
 #: reproduces the refusal instead of sending the real token.
@@ -63,7 +65,7 @@ class Redactor:
     def header(self, name: str, value: str) -> str:
         """A credential header keeps its scheme ("Bearer [REDACTED]") and nothing else,
         unless it is a deliberately fake credential (:data:`FAKE_CREDENTIAL`)."""
-        if name.lower() not in SECRET_HEADERS:
+        if not SECRET_HEADER.search(name):
             return self.text(value)
         genuine = any(s and s in value for s in self.secrets)
         if not genuine and (FAKE_CREDENTIAL in value or value in PUBLIC_CREDENTIALS):

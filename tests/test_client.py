@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from harness.client import FAKE_CREDENTIAL, REDACTED, ScimClient
+from harness.client import FAKE_CREDENTIAL, REDACTED, Redactor, ScimClient
 from harness.scim.schema import USER_URN
 from harness.server.app import create_app
 from harness.server.config import ServerConfig
@@ -172,3 +172,14 @@ def test_an_unreachable_target_is_reported() -> None:
     with ScimClient(f"http://127.0.0.1:{port}", timeout=2) as scim:
         response = scim.get("/ServiceProviderConfig")
     assert response.status is None and response.error
+
+
+def test_credential_headers_are_recognised_by_name() -> None:
+    """X-API-Key and token or secret headers are credentials whatever their value; the
+    scheme survives only where there is one (Authorization)."""
+    redactor = Redactor()
+    assert redactor.header("X-Api-Key", "k-123") == REDACTED
+    assert redactor.header("X-Auth-Token", "abc def") == REDACTED
+    assert redactor.header("Set-Cookie", "session=abc") == REDACTED
+    assert redactor.header("Proxy-Authorization", "Basic dTpw") == f"Basic {REDACTED}"
+    assert redactor.header("WWW-Authenticate", 'Bearer realm="scim"') == 'Bearer realm="scim"'

@@ -24,11 +24,9 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-from harness.client import FAKE_CREDENTIAL, PUBLIC_CREDENTIALS, REDACTED, Redactor
+from harness.client import REDACTED, Redactor
 from harness.reports.model import Report
 
-#: Header names whose values are credentials, whatever the value looks like.
-SECRET_HEADER = re.compile(r"authorization|cookie|api[-_]?key|token|secret|password", re.I)
 #: A member holding a password or a credential, in JSON text (bodies, curl
 #: lines) or as a message quotes it (``'password' = 'x'``, ``password = "x"``):
 #: the value is replaced, the name kept.
@@ -77,9 +75,6 @@ def _walk(value: Any, redactor: Redactor, key: str = "") -> Any:
 
 
 def _header(name: str, value: str, redactor: Redactor) -> str:
-    if not SECRET_HEADER.search(name):
-        return redact_text(value, redactor)
-    if REDACTED in value or FAKE_CREDENTIAL in value or value in PUBLIC_CREDENTIALS:
-        return redactor.text(value)  # already redacted, or a deliberately wrong credential
-    scheme, _, credential = value.partition(" ")
-    return f"{scheme} {REDACTED}" if credential else REDACTED
+    """The client's own header rule (credential headers by name, their scheme
+    kept), then the password pass; a header recorded redacted stays as it is."""
+    return redact_text(redactor.header(name, value), redactor)
