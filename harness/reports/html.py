@@ -28,7 +28,6 @@ until the page fits :data:`PAGE_BUDGET`, each cut saying how much was left out.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -211,14 +210,11 @@ class _Page:
         report = self.report
         if not report.entries:
             return '<p class="empty">No entries: nothing ran.</p>'
-        by_area: dict[str, Counter[str]] = {area: Counter() for area in report.areas()}
-        for entry in report.entries:
-            by_area[entry.area][entry.verdict] += 1
         head = "".join(
             f'<th scope="col" class="verdict-{v}">{VERDICT_HEADING[v]}</th>' for v in VERDICTS
         )
         rows = []
-        for area, counter in by_area.items():
+        for area, counter in report.matrix().items():
             cells = "".join(_matrix_cell(area, verdict, counter[verdict]) for verdict in VERDICTS)
             total = sum(counter.values())
             rows.append(

@@ -165,9 +165,7 @@ def _facts(report: Report) -> str:
 
 
 def _matrix(report: Report) -> str:
-    by_area: dict[str, Counter[str]] = {area: Counter() for area in report.areas()}
-    for entry in report.entries:
-        by_area[entry.area][entry.verdict] += 1
+    by_area = report.matrix()
     if not by_area:
         return ""
     head = "| Area | " + " | ".join(VERDICTS) + " |"

@@ -301,6 +301,13 @@ class Report:
         """Areas in the order their first entry appears (the matrix's rows)."""
         return list(dict.fromkeys(entry.area for entry in self.entries))
 
+    def matrix(self) -> dict[str, Counter[str]]:
+        """The conformance matrix every format shows: area → entries per verdict."""
+        rows: dict[str, Counter[str]] = {area: Counter() for area in self.areas()}
+        for entry in self.entries:
+            rows[entry.area][entry.verdict] += 1
+        return rows
+
     @property
     def title(self) -> str:
         what = {"run": "Conformance", "okta": "Okta provisioning", "fuzz": "Fuzzing"}[self.source]
