@@ -25,7 +25,7 @@ import pytest
 
 from harness.client import Redactor, ScimClient
 from harness.conformance.capabilities import Capabilities
-from harness.conformance.expect import CheckFailed
+from harness.conformance.expect import Blocked, CheckFailed
 from harness.conformance.messages import render_exchange, render_failure
 from harness.conformance.registry import Check, check_of
 from harness.conformance.results import CheckResult
@@ -166,9 +166,19 @@ def pytest_runtest_makereport(
         duration_ms=report.duration * 1000,
         exchanges=exchanges,
     )
+    error = call.excinfo.value if call.excinfo is not None else None
     if report.skipped:
         result.verdict = "skipped"
         result.message = _skip_reason(report)
+    elif isinstance(error, Blocked):
+        # A precondition failed: no verdict on the rule (shown as skipped to pytest).
+        result.verdict = "blocked"
+        result.blocked_by = error.step
+        result.message = redactor.text(_blocked_message(spec, error, exchanges, token_variable))
+        failure = _failure_of(error.failure, exchanges).to_json()
+        result.failure = Failure.from_json(redact_json(failure, redactor))
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), None, f"blocked: {error.step}")
     elif report.failed:
         result.verdict = "failed" if level == "must" else "warning"
         result.message = redactor.text(_message(spec, call, report, exchanges, token_variable))
@@ -186,15 +196,34 @@ def pytest_runtest_makereport(
 def _failure(call: pytest.CallInfo[None], exchanges: list[Any]) -> Failure:
     """The failure in parts for the reports (the message is the same as text)."""
     error = call.excinfo.value if call.excinfo is not None else None
-    last = len(exchanges) - 1 if exchanges else None
     if not isinstance(error, CheckFailed):
+        last = len(exchanges) - 1 if exchanges else None
         cause = f"{type(error).__name__}: {error}" if error is not None else "error"
         return Failure(None, f"the check stopped with an unexpected error: {cause}", last)
+    return _failure_of(error, exchanges)
+
+
+def _failure_of(error: CheckFailed, exchanges: list[Any]) -> Failure:
+    """A failed expectation in parts, pointing at its exchange among ``exchanges``."""
+    last = len(exchanges) - 1 if exchanges else None
     index = last
     if error.exchange is not None:
         matches = [i for i, item in enumerate(exchanges) if item is error.exchange]
         index = matches[-1] if matches else last
     return Failure(error.expected, error.got, index, error.comparison)
+
+
+def _blocked_message(spec: Check, error: Blocked, exchanges: list[Any], token_variable: str) -> str:
+    """Why the check could not judge its rule: the step that failed and its exchange."""
+    failed = error.failure
+    exchange = failed.exchange or (exchanges[-1] if exchanges else None)
+    return render_failure(
+        spec,
+        f"{failed.expected} (precondition: {error.step})",
+        f"{failed.got} — blocked, no verdict on this check's rule",
+        exchange,
+        token_variable,
+    )
 
 
 def _skip_reason(report: pytest.TestReport) -> str:

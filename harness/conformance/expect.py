@@ -14,7 +14,8 @@ with that cause, never an exception from inside the check.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, NoReturn
 
 from harness.client import Exchange, ScimResponse
@@ -42,6 +43,40 @@ class CheckFailed(AssertionError):
         self.got = got
         self.exchange = exchange
         self.comparison = comparison
+
+
+class Blocked(Exception):
+    """A precondition of the check failed: the check cannot judge its rule.
+
+    Not a verdict on the rule (the principle "a precondition that failed is
+    not a verdict"): the check is reported ``blocked``, naming the step that
+    failed first and what the target answered there. The defect behind it,
+    if it is one, is reported by the check whose rule it breaks (a refused
+    create by ``users.post.*``), once, as the root cause.
+
+    ``failure`` is the expectation that did not hold at that step, kept whole
+    so that the reports can show its exchange and group every check it
+    blocked under one cause.
+    """
+
+    def __init__(self, step: str, failure: CheckFailed) -> None:
+        super().__init__(f"blocked: {step}: expected {failure.expected}; got {failure.got}")
+        self.step = step
+        self.failure = failure
+
+
+@contextmanager
+def precondition(step: str) -> Iterator[None]:
+    """Run a setup step: an expectation that fails inside it blocks the check.
+
+    ``step`` says what the check needed, in words ("creating a User for this
+    check"); it heads the blocked message and the root-cause list. A
+    :class:`Blocked` raised by a nested step keeps its own (first) step.
+    """
+    try:
+        yield
+    except CheckFailed as failure:
+        raise Blocked(step, failure) from failure
 
 
 def fail(

@@ -17,7 +17,13 @@ from typing import TextIO
 from harness.conformance.results import CheckResult, RunResult
 from harness.reports.model import Report
 
-TAGS = {"passed": "PASS", "failed": "FAIL", "warning": "WARN", "skipped": "SKIP"}
+TAGS = {
+    "passed": "PASS",
+    "failed": "FAIL",
+    "warning": "WARN",
+    "blocked": "BLKD",
+    "skipped": "SKIP",
+}
 
 
 class ProgressPrinter:

@@ -11,7 +11,11 @@ Verdicts:
 * ``failed`` — it did not, and the profile requires it (``must``);
 * ``warning`` — it did not, but the profile only recommends it (``should``);
 * ``skipped`` — not run, with the reason (feature not claimed, not part of
-  the profile, deselected, read-only run).
+  the profile, deselected, read-only run);
+* ``blocked`` — started, but a precondition failed (a setup POST refused, a
+  shared resource that could not be built): no verdict on the rule, and
+  ``blocked_by`` names the step. Not a failure: the defect behind it is
+  reported by the check whose rule it breaks.
 
 A failure whose id is in the baseline stays ``failed`` with ``baselined``
 true: it is reported, but does not fail the gate.
@@ -28,7 +32,7 @@ from typing import Any, Literal
 from harness.client import Exchange
 from harness.reports.model import Failure
 
-Verdict = Literal["passed", "failed", "warning", "skipped"]
+Verdict = Literal["passed", "failed", "warning", "skipped", "blocked"]
 BASELINE_FORMAT = "scim-harness/baseline"
 BASELINE_VERSION = 1
 
@@ -50,6 +54,8 @@ class CheckResult:
     #: The failure in parts (expectation, finding, the exchange, expected vs
     #: actual JSON) for the reports; ``message`` is the same as text.
     failure: Failure | None = None
+    #: For a ``blocked`` check: the precondition step that failed first.
+    blocked_by: str | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> CheckResult:
@@ -66,6 +72,7 @@ class CheckResult:
             exchanges=[Exchange.from_json(item) for item in data["exchanges"]],
             baselined=bool(data["baselined"]),
             failure=None if data.get("failure") is None else Failure.from_json(data["failure"]),
+            blocked_by=data.get("blocked_by"),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -81,6 +88,7 @@ class CheckResult:
             "duration_ms": round(self.duration_ms, 2),
             "exchanges": [exchange.to_json() for exchange in self.exchanges],
             "failure": None if self.failure is None else self.failure.to_json(),
+            "blocked_by": self.blocked_by,
         }
 
 

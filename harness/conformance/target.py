@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 from harness.client import ScimClient, ScimResponse
 from harness.conformance.bodies import bulk_body
 from harness.conformance.capabilities import Capabilities
-from harness.conformance.expect import CheckFailed, expect_resource
+from harness.conformance.expect import Blocked, CheckFailed, expect_resource, precondition
 from harness.scim.schema import GROUP_URN, PATCH_OP_URN, USER_URN
 
 RESOURCE_ENDPOINTS = ("Users", "Groups")
@@ -168,15 +168,17 @@ class Target:
         return {key: value for key, value in body.items() if value is not ...}
 
     def create_user(self, label: str = "user", **attributes: Any) -> dict[str, Any]:
-        """POST a user the check needs; a refusal fails the check as a setup failure."""
-        response = self.post("/Users", self.user_body(label, **attributes))
-        return expect_resource(response, 201, 200, what="setup: creating a User for this check")
+        """POST a user the check needs; a refusal blocks the check (it is not its verdict)."""
+        with precondition("creating a User for this check"):
+            response = self.post("/Users", self.user_body(label, **attributes))
+            return expect_resource(response, 201, 200, what="POST /Users")
 
     def create_group(
         self, label: str = "group", members: tuple[str, ...] | list[str] = (), **attributes: Any
     ) -> dict[str, Any]:
-        response = self.post("/Groups", self.group_body(label, members, **attributes))
-        return expect_resource(response, 201, 200, what="setup: creating a Group for this check")
+        with precondition("creating a Group for this check"):
+            response = self.post("/Groups", self.group_body(label, members, **attributes))
+            return expect_resource(response, 201, 200, what="POST /Groups")
 
     def shared(self, key: str, build: Callable[[Target], T]) -> T:
         """Resources several checks read, built once on first use and kept for the run.
@@ -185,21 +187,22 @@ class Target:
         would be set up before the check's gate decides to skip it (read-only
         run, feature not claimed), and would create resources regardless.
         What ``build`` creates belongs to the run, removed at its end. A
-        failed build fails every check that needs it, with the same message.
+        failed build blocks every check that needs it, naming the same step.
         """
         if key in self._shared:
             value = self._shared[key]
-            if isinstance(value, CheckFailed):
-                raise CheckFailed(
-                    f"(shared setup {key!r}) {value.expected}", value.got, value.exchange
-                )
+            if isinstance(value, Blocked):
+                raise value
             return cast(T, value)
         saved, self._scopes = self._scopes, self._scopes[:1]
         try:
             value = build(self)
-        except CheckFailed as failure:
-            self._shared[key] = failure
+        except Blocked as blocked:
+            self._shared[key] = blocked
             raise
+        except CheckFailed as failure:
+            self._shared[key] = Blocked(f"shared setup {key!r}", failure)
+            raise self._shared[key] from failure
         finally:
             saved[0] = self._scopes[0]
             self._scopes = saved

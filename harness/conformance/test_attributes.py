@@ -71,6 +71,7 @@ from harness.conformance.expect import (
     expect_resource,
     expect_status,
     fail,
+    precondition,
 )
 from harness.conformance.registry import Check, Level, case, check_table
 from harness.conformance.support import expect_patch_success, expect_scim_type_or_none
@@ -972,7 +973,8 @@ def _roundtrip_id(subject: Subject) -> str:
 
 
 def _setup(subject: Subject) -> str:
-    return f"setup: POST of a resource carrying {subject.label} (see {_roundtrip_id(subject)})"
+    """The precondition step of a check that needs the attribute stored first."""
+    return f"a POST of a resource carrying {subject.label} (judged by {_roundtrip_id(subject)})"
 
 
 def _read(
@@ -989,15 +991,15 @@ def _state_with_value(
 ) -> tuple[dict[str, Any], str, Any]:
     """A resource whose subject attribute is assigned, as GET shows it."""
     value = _value(target, subject, declared, 0)
-    _, path, _ = _create(target, subject, value, _setup(subject))
-    state, response = _read(target, path, subject, declared)
-    ensure(
-        not _unassigned(_value_of(state, subject)),
-        f"{subject.label} sent in the POST to be stored, so that clearing it is observable "
-        f"({_roundtrip_id(subject)})",
-        f"GET shows {subject.label} {_absent(_value_of(state, subject))}",
-        response,
-    )
+    with precondition(_setup(subject)):
+        _, path, _ = _create(target, subject, value, f"POST {subject.endpoint}")
+        state, response = _read(target, path, subject, declared)
+        ensure(
+            not _unassigned(_value_of(state, subject)),
+            f"{subject.label} sent in the POST to be stored, so that clearing it is observable",
+            f"GET shows {subject.label} {_absent(_value_of(state, subject))}",
+            response,
+        )
     return state, path, value
 
 
@@ -1086,7 +1088,8 @@ def _replace(target: Target, subject: Subject, parent: Declared, declared: Decla
     if _diff(declared, old, new) is None:
         new = _value(target, subject, declared, 2)
     body = _body(target, subject, old)
-    _, path, _ = _create(target, subject, old, _setup(subject), body)
+    with precondition(_setup(subject)):
+        _, path, _ = _create(target, subject, old, f"POST {subject.endpoint}", body)
     response = target.patch(path, patch_body(operation("replace", subject.path, new)))
     expect_patch_success(response)
     if declared.returned == NEVER:
@@ -1312,7 +1315,8 @@ def _ignored_on_put(target: Target, subject: Subject, declared: Declared, _other
     specify ids); what must never happen is the resource taking that id."""
     _readonly(subject, declared)
     name = subject.attribute.name
-    created, path, _ = _create(target, subject, None, "setup: POST of a User")
+    with precondition("creating a User for this check"):
+        created, path, _ = _create(target, subject, None, "POST /Users")
     group = target.create_group("attr-groups", members=[created["id"]]) if name == "groups" else {}
     before, _ = _read(target, path, subject, declared)
     body = _without(before)
@@ -1384,23 +1388,23 @@ def _immutable_change(
     that has a value is changed by PATCH; each change must be refused."""
     users = _users(target)
     value = [{"value": users[0]}]
-    _, path, _ = _create(target, subject, value, _setup(subject))
-    before, got = _read(target, path, subject, declared)
-    member = next(
-        (
-            m
-            for m in _member(before, subject.attribute.name) or []
-            if _member(m, "value") == users[0]
-        ),
-        None,
-    )
-    if not isinstance(member, Mapping):
-        fail(
-            f"setup: the member {users[0]} sent in the POST to be listed "
-            f"(see {_roundtrip_id(subject)})",
-            f"members = {_show(_member(before, subject.attribute.name))}",
-            got,
+    with precondition(_setup(subject)):
+        _, path, _ = _create(target, subject, value, f"POST {subject.endpoint}")
+        before, got = _read(target, path, subject, declared)
+        member = next(
+            (
+                m
+                for m in _member(before, subject.attribute.name) or []
+                if _member(m, "value") == users[0]
+            ),
+            None,
         )
+        if not isinstance(member, Mapping):
+            fail(
+                f"the member {users[0]} sent in the POST to be listed",
+                f"members = {_show(_member(before, subject.attribute.name))}",
+                got,
+            )
     changes = {"value": users[1], "display": "Renamed Member", "type": "Group"}
     tried = 0
     for sub_name, new in changes.items():

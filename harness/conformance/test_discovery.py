@@ -40,6 +40,7 @@ from harness.conformance.expect import (
     expect_status,
     fail,
     ids_of,
+    precondition,
     resources_of,
 )
 from harness.conformance.registry import Check, case, check, check_table
@@ -97,7 +98,8 @@ def _listing(target: Target, path: str) -> list[dict[str, Any]]:
     """A discovery listing (ListResponse or array), read once per run."""
 
     def build(found: Target) -> list[dict[str, Any]]:
-        response = expect_status(found.get(path), 200, what=f"setup: GET {path}")
+        with precondition(f"reading GET {path}"):
+            response = expect_status(found.get(path), 200, what=f"GET {path}")
         ensure(
             isinstance(response.body, list | dict),
             f"GET {path} to answer a JSON listing (RFC 7644 §4)",

@@ -52,6 +52,7 @@ from harness.conformance.expect import (
     expect_resource,
     expect_status,
     ids_of,
+    precondition,
     resources_of,
 )
 from harness.conformance.registry import check
@@ -101,8 +102,11 @@ def _create(target: Target, label: str, *, setup: bool = True) -> tuple[dict[str
     """POST Entra's body; (the body sent, the resource path). 201 is what Entra expects."""
     body = _entra_user_body(target, label)
     response = target.post("/Users", body)
-    what = "setup: Entra's Create User" if setup else "201 Created (RFC 7644 §3.3)"
-    created = expect_resource(response, 201, what=what)
+    if setup:
+        with precondition("Entra's Create User"):
+            created = expect_resource(response, 201, what="POST /Users")
+    else:
+        created = expect_resource(response, 201, what="201 Created (RFC 7644 §3.3)")
     body["id"] = created["id"]
     return body, f"/Users/{created['id']}"
 
@@ -649,7 +653,8 @@ def test_filter_group(target: Target) -> None:
 )
 def test_group_add_members(target: Target) -> None:
     response = target.post("/Groups", _entra_group_body(target))
-    group = expect_resource(response, 201, what="setup: Entra's Create Group")
+    with precondition("Entra's Create Group"):
+        group = expect_resource(response, 201, what="POST /Groups")
     path = f"/Groups/{group['id']}"
     first = target.create_user("entra-m1")["id"]
     second = target.create_user("entra-m2")["id"]

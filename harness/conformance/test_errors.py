@@ -36,6 +36,7 @@ from harness.conformance.expect import (
     expect_status,
     fail,
     ids_of,
+    precondition,
 )
 from harness.conformance.registry import Check, case, check, check_table
 from harness.conformance.support import expect_scim_type_or_none
@@ -138,7 +139,8 @@ def _provoke_invalid_filter(target: Target) -> ScimResponse:
 
 def _provoke_uniqueness(target: Target) -> ScimResponse:
     body = target.user_body("dup")
-    expect_status(target.post("/Users", body), 201, what="setup: the first POST of the user")
+    with precondition("the first POST of the user"):
+        expect_status(target.post("/Users", body), 201, what="POST /Users")
     return target.post("/Users", {**body, "externalId": f"{body['externalId']}-2"})
 
 

@@ -44,7 +44,14 @@ from urllib.parse import quote, urlencode
 import pytest
 
 from harness.client import ScimResponse
-from harness.conformance.expect import ensure, expect_list, expect_resource, fail, resources_of
+from harness.conformance.expect import (
+    ensure,
+    expect_list,
+    expect_resource,
+    fail,
+    precondition,
+    resources_of,
+)
 from harness.conformance.registry import Check, case, check, check_table
 from harness.conformance.support import Levels
 from harness.conformance.target import Target
@@ -752,7 +759,8 @@ def test_pr_complex(target: Target) -> None:
     response = target.post("/Users", bare)
     if response.status in (400, 409, 422):
         pytest.skip(f"the target refuses a user without e-mails (HTTP {response.status})")
-    created = expect_resource(response, 201, 200, what="setup: a user without e-mails")
+    with precondition("creating a user without e-mails"):
+        created = expect_resource(response, 201, 200, what="POST /Users")
     pair = Population(
         population.prefix,
         {"alpha": population.resources["alpha"], "noemail": created},

@@ -35,6 +35,7 @@ from harness.conformance.expect import (
     expect_resource,
     expect_status,
     fail,
+    precondition,
     resources_of,
 )
 from harness.conformance.registry import check
@@ -438,7 +439,8 @@ def test_delete_user_cascade(target: Target) -> None:
     deleted = target.delete(f"/Users/{leaving['id']}")
     if deleted.status in (403, 405, 501):
         pytest.skip(f"the target does not delete users (DELETE → {deleted.status})")
-    expect_status(deleted, 204, what="setup: DELETE of a member user")
+    with precondition("DELETE of a member user"):
+        expect_status(deleted, 204, what=f"DELETE /Users/{leaving['id']}")
     _expect_members(
         _state(target, group["id"]),
         [staying["id"]],

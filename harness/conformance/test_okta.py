@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from contextlib import nullcontext
 from typing import Any
 
 from harness.client import ScimResponse
@@ -51,6 +52,7 @@ from harness.conformance.expect import (
     expect_status,
     fail,
     ids_of,
+    precondition,
     resources_of,
 )
 from harness.conformance.registry import Check, case, check, check_table
@@ -118,7 +120,8 @@ def _spec_user(target: Target) -> tuple[dict[str, Any], dict[str, Any]]:
     def build(t: Target) -> tuple[dict[str, Any], dict[str, Any]]:
         body = _spec_body(t, "okta-spec")
         response = t.post("/Users", body, headers=SPEC_POST_HEADERS)
-        created = expect_resource(response, 201, 200, what="setup: the SPEC test's create step")
+        with precondition("the SPEC test's create step"):
+            created = expect_resource(response, 201, 200, what="POST /Users")
         return body, created
 
     return target.shared("okta.spec-user", build)
@@ -151,21 +154,25 @@ def _okta_body(target: Target, label: str) -> dict[str, Any]:
 def _assign(
     target: Target, label: str, *, setup: bool = True
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Okta assigns a user: lookup by userName (0 results), then POST; (body, created)."""
+    """Okta assigns a user: lookup by userName (0 results), then POST; (body, created).
+
+    With ``setup`` the assignment is the check's precondition (its failure
+    blocks the check; ``okta.crud.*``/``okta.spec.*`` judge it themselves).
+    """
     body = _okta_body(target, label)
-    prefix = "setup: " if setup else ""
-    lookup = target.get(_filter_path(body["userName"], okta_paging=True), headers=OKTA_HEADERS)
-    found = expect_list(lookup, what=f"{prefix}Okta's lookup before create")
-    ensure(
-        found.get("totalResults") == 0,
-        f"{prefix}no user named {body['userName']!r} yet (the run has not created it)",
-        f"totalResults = {found.get('totalResults')!r}",
-        lookup,
-    )
-    response = target.post("/Users", body, headers=OKTA_HEADERS)
-    created = expect_resource(
-        response, 201, schema=USER_URN, what=f"{prefix}Okta's POST /Users (Okta expects 201)"
-    )
+    with precondition("Okta's assignment (lookup, then POST /Users)") if setup else nullcontext():
+        lookup = target.get(_filter_path(body["userName"], okta_paging=True), headers=OKTA_HEADERS)
+        found = expect_list(lookup, what="Okta's lookup before create")
+        ensure(
+            found.get("totalResults") == 0,
+            f"no user named {body['userName']!r} yet (the run has not created it)",
+            f"totalResults = {found.get('totalResults')!r}",
+            lookup,
+        )
+        response = target.post("/Users", body, headers=OKTA_HEADERS)
+        created = expect_resource(
+            response, 201, schema=USER_URN, what="Okta's POST /Users (Okta expects 201)"
+        )
     return body, created
 
 
@@ -648,7 +655,7 @@ def test_crud_reactivate_patch(target: Target) -> None:
         target.patch(path, DEACTIVATE, headers=OKTA_HEADERS),
         200,
         204,
-        what="setup: Okta's deactivation PATCH",
+        what="Okta's deactivation PATCH",
     )
     lookup = target.get(_filter_path(body["userName"], okta_paging=True), headers=OKTA_HEADERS)
     found = expect_list(lookup, what="Okta's lookup on reassignment")

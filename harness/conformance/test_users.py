@@ -50,6 +50,7 @@ from harness.conformance.expect import (
     expect_error,
     expect_resource,
     expect_status,
+    precondition,
 )
 from harness.conformance.registry import check
 from harness.conformance.support import (
@@ -509,7 +510,8 @@ def test_post_nulls(target: Target) -> None:
 )
 def test_get_200(target: Target) -> None:
     sent = target.user_body("get", nickName="Babs", title="Tour Guide")
-    created = expect_resource(target.post("/Users", sent), 201, 200, what="setup: POST /Users")
+    with precondition("creating the User to read back"):
+        created = expect_resource(target.post("/Users", sent), 201, 200, what="POST /Users")
     response = target.get(user_path(created))
     stored = expect_resource(response, 200, schema=USER_URN, what=f"GET {user_path(created)}")
     ensure(

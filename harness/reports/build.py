@@ -88,6 +88,7 @@ def from_run(run: RunResult, specs: Mapping[str, Check] | None = None) -> Report
             failure=result.failure,
             duration_ms=result.duration_ms,
             exchanges=list(result.exchanges),
+            blocked_by=result.blocked_by,
         )
         for result in run.checks
     ]
@@ -152,7 +153,7 @@ def profile_readiness(
             if not skipped_by_the_run:
                 continue  # the check found nothing to check on this target (it says why)
         required += 1
-        if entry is None or entry.verdict == "skipped":
+        if entry is None or entry.verdict in ("skipped", "blocked"):
             not_run.append(spec.id)
         elif entry.broken or entry.verdict == "error":
             blocking.append(spec.id)

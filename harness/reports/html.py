@@ -60,12 +60,20 @@ HEADER_LIMIT = 1024
 SHORT_LIMIT = 2000
 
 #: Failures first: the order entries are listed in (report order within a verdict).
-VERDICT_ORDER: dict[str, int] = {"failed": 0, "error": 1, "warning": 2, "skipped": 3, "passed": 4}
+VERDICT_ORDER: dict[str, int] = {
+    "failed": 0,
+    "error": 1,
+    "warning": 2,
+    "blocked": 3,
+    "skipped": 4,
+    "passed": 5,
+}
 #: The text label of each verdict: colour is never the only signal.
 VERDICT_LABEL: dict[str, str] = {
     "passed": "✓ pass",
     "failed": "✗ fail",
     "warning": "! warn",
+    "blocked": "⊘ blocked",
     "skipped": "– skip",
     "error": "⚠ error",
 }
@@ -74,6 +82,7 @@ VERDICT_HEADING: dict[str, str] = {
     "passed": "passed",
     "failed": "failed",
     "warning": "warnings",
+    "blocked": "blocked",
     "skipped": "skipped",
     "error": "errors",
 }
@@ -85,7 +94,7 @@ READINESS_LABEL: dict[str, str] = {
 #: What the entries of each source are called.
 NOUN: dict[str, str] = {"run": "checks", "okta": "scenarios", "fuzz": "entries"}
 #: Entries that open to their evidence; the others are one line.
-EXPANDABLE: frozenset[str] = frozenset({"failed", "warning", "error"})
+EXPANDABLE: frozenset[str] = frozenset({"failed", "warning", "blocked", "error"})
 
 
 def render_html(report: Report) -> str:

@@ -10,6 +10,8 @@ on any JUnit failure or error must agree with the exit code:
 * ``warning`` → a passing testcase whose ``system-out`` carries the message
   (JUnit has no warning state; the property ``verdict`` says it);
 * ``skipped`` → ``<skipped>`` with the reason;
+* ``blocked`` → ``<skipped>`` "blocked: <step>", the message in ``system-out``
+  (no verdict: a precondition failed, the cause is reported by its own check);
 * ``error`` → ``<error>`` (the harness could not judge).
 
 XML 1.0 (§2.2) cannot carry most C0 control characters at all, not even as
@@ -51,7 +53,9 @@ def suite_counts(report: Report) -> dict[str, int]:
         "failures": sum(1 for e in entries if e.verdict == "failed" and not e.baselined),
         "errors": sum(1 for e in entries if e.verdict == "error"),
         "skipped": sum(
-            1 for e in entries if e.verdict == "skipped" or (e.verdict == "failed" and e.baselined)
+            1
+            for e in entries
+            if e.verdict in ("skipped", "blocked") or (e.verdict == "failed" and e.baselined)
         ),
     }
 
@@ -77,6 +81,10 @@ def testcase(entry: Entry, source: str) -> ET.Element:
         ET.SubElement(element, "system-out").text = message
     elif entry.verdict == "skipped":
         ET.SubElement(element, "skipped", message=xml_text(entry.message))
+    elif entry.verdict == "blocked":
+        # A precondition failed: no verdict, so neither a pass nor a failure.
+        ET.SubElement(element, "skipped", message=xml_text(f"blocked: {entry.blocked_by}"))
+        ET.SubElement(element, "system-out").text = message
     elif entry.verdict == "warning":
         ET.SubElement(element, "system-out").text = f"warning ({entry.level}):\n{message}"
     elif entry.verdict == "error":

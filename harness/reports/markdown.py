@@ -47,6 +47,7 @@ COUNT_LABELS: tuple[tuple[str, str], ...] = (
     ("passed", "passed"),
     ("failed", "failed"),
     ("warning", "warnings"),
+    ("blocked", "blocked"),
     ("skipped", "skipped"),
     ("error", "errors"),
     ("baselined", "baselined"),

@@ -16,6 +16,10 @@ an IdP rule), an area (the matrix row) and a verdict:
 * ``failed`` — it did not, and the profile requires it (blocks the gate
   unless ``baselined``);
 * ``warning`` — it did not, but the profile only recommends it;
+* ``blocked`` — a precondition failed (a setup request refused): no verdict
+  on the rule; ``blocked_by`` names the step, ``failure`` shows it. Never
+  blocks the gate by itself: the defect behind it, when it is one, is the
+  failure of the check whose rule it breaks (see :mod:`harness.reports.causes`);
 * ``skipped`` — not run, ``message`` says why;
 * ``error`` — the harness could not judge (a scenario that could not be set
   up, a property that stopped on an error of its own).
@@ -48,8 +52,8 @@ FORMAT = "scim-harness/report"
 VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 
-Verdict = Literal["passed", "failed", "warning", "skipped", "error"]
-VERDICTS: tuple[Verdict, ...] = ("passed", "failed", "warning", "skipped", "error")
+Verdict = Literal["passed", "failed", "warning", "blocked", "skipped", "error"]
+VERDICTS: tuple[Verdict, ...] = ("passed", "failed", "warning", "blocked", "skipped", "error")
 #: Which command wrote the report.
 Source = Literal["run", "okta", "fuzz"]
 SOURCES: tuple[Source, ...] = ("run", "okta", "fuzz")
@@ -140,6 +144,8 @@ class Entry:
     #: What else the source knows: a scenario's file and app kind, a
     #: property's examples and why it stopped.
     details: dict[str, Any] = field(default_factory=dict)
+    #: For a ``blocked`` entry: the precondition step that failed first.
+    blocked_by: str | None = None
 
     @property
     def broken(self) -> bool:
@@ -180,6 +186,7 @@ class Entry:
             "steps": [step.to_json() for step in self.steps],
             "finding": None if self.finding is None else self.finding.to_json(),
             "details": dict(self.details),
+            "blocked_by": self.blocked_by,
         }
 
     @classmethod
@@ -204,6 +211,7 @@ class Entry:
             steps=[StepVerdict.from_json(item) for item in data.get("steps") or []],
             finding=None if finding is None else Finding.from_json(finding),
             details=dict(data.get("details") or {}),
+            blocked_by=data.get("blocked_by"),
         )
 
 

@@ -123,8 +123,8 @@ def test_the_headline_is_the_gates_verdict(exit_code: int, interrupted: bool, wo
 def test_sections_readiness_matrix_failures_warnings_and_skips() -> None:
     text = render_markdown(mixed())
     assert "| Okta OIN | ❌ blocking | 2 blocking of 5 required checks |" in text
-    assert "| patch | · | 1 | · | · | · |" in text  # the area × verdict matrix
-    assert "| users | 1 | 1 | 1 | 2 | 1 |" in text
+    assert "| patch | · | 1 | · | · | · | · |" in text  # the area × verdict matrix
+    assert "| users | 1 | 1 | 1 | · | 2 | 1 |" in text
     blocking = text.split("## Blocking (2)")[1]
     assert "### Failed: patch.b" in blocking and "### Error: users.g" in blocking
     assert "- **Expected:** the PATCH to be atomic" in blocking
@@ -163,8 +163,8 @@ def test_target_text_cannot_break_tables_or_become_html() -> None:
     assert tags <= {"<details", "</details", "<summary", "</summary"}
     assert prose.count("<details>") == prose.count("</details>")
     for line in text.splitlines():
-        if line.startswith("| a"):  # the matrix row of area "a|b": 6 cells, 7 bars
-            assert len(re.findall(r"(?<!\\)\|", line)) == 7, line
+        if line.startswith("| a"):  # the matrix row of area "a|b": 7 cells, 8 bars
+            assert len(re.findall(r"(?<!\\)\|", line)) == 8, line
         if line.startswith("| RFC"):
             assert len(re.findall(r"(?<!\\)\|", line)) == 4, line
     assert "\\[link\\]" in text and "\\*bold\\*" in text
