@@ -178,7 +178,7 @@ def pytest_runtest_makereport(
         failure = _failure_of(error.failure, exchanges).to_json()
         result.failure = Failure.from_json(redact_json(failure, redactor))
         report.outcome = "skipped"
-        report.longrepr = (str(item.path), None, f"blocked: {error.step}")
+        report.longrepr = (str(item.path), item.location[1] or 0, f"blocked: {error.step}")
     elif report.failed:
         result.verdict = "failed" if level == "must" else "warning"
         result.message = redactor.text(_message(spec, call, report, exchanges, token_variable))
