@@ -80,9 +80,11 @@ OPTIONS: tuple[tuple[str, dict[str, object]], ...] = (
                        "help": "prefix of every resource the run creates (default: random)"}),
     ("--scim-read-only", {"action": "store_true",
                           "help": "run only checks that change nothing on the target"}),
-    ("--scim-select", {"action": "append", "nargs": "+", "default": [], "metavar": "ID",
+    # One value per option (repeat it, or separate ids by commas): a list-valued
+    # option would swallow the test paths after it.
+    ("--scim-select", {"action": "append", "default": [], "metavar": "ID[,ID…]",
                        "help": "run only the conformance checks whose id matches (glob)"}),
-    ("--scim-deselect", {"action": "append", "nargs": "+", "default": [], "metavar": "ID",
+    ("--scim-deselect", {"action": "append", "default": [], "metavar": "ID[,ID…]",
                          "help": "leave out the conformance checks whose id matches (glob)"}),
 )  # fmt: skip
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TextIO, TypeAlias
 from urllib.parse import unquote, urlsplit
 
+from harness.arguments import target_url
 from harness.client import Exchange, ScimClient
 from harness.reports.build import from_okta
 from harness.reports.model import Report
@@ -107,7 +108,9 @@ def add_run(commands: Subparsers) -> None:
         "scenarios", nargs="*", metavar="SCENARIO",
         help="scenario files or directories (default: the shipped scenarios)",
     )  # fmt: skip
-    parser.add_argument("--url", help="SCIM base URL, e.g. https://app.example/scim/v2")
+    parser.add_argument(
+        "--url", type=target_url, help="SCIM base URL, e.g. https://app.example/scim/v2"
+    )
     parser.add_argument(
         "--token-env", default="SCIM_TOKEN", metavar="VAR",
         help="environment variable holding the bearer token (default SCIM_TOKEN)",

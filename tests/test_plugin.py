@@ -90,7 +90,7 @@ def test_the_conformance_suite_runs_under_plain_pytest(
         result = pytester.runpytest_subprocess(
             "--pyargs", "harness.conformance", "-p", "no:cacheprovider",
             f"--scim-url={live_scim_server.base_url}", "--scim-token-env=LIVE_TOKEN",
-            "--scim-select", "disc.*", "users.*", "-q",
+            "--scim-select", "disc.*,users.*", "-q",
         )  # fmt: skip
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()
     outcomes = result.parseoutcomes()

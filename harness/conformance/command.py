@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from harness.arguments import add_id_selection, id_patterns, target_url
 from harness.conformance.progress import ProgressPrinter, summary
 from harness.conformance.registry import PROFILES
 from harness.conformance.results import baseline_json, write_json
@@ -40,7 +41,10 @@ def add_run(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
             "interrupted."
         ),
     )
-    parser.add_argument("url", nargs="?", help="SCIM base URL, e.g. https://app.example/scim/v2")
+    parser.add_argument(
+        "url", nargs="?", type=target_url,
+        help="SCIM base URL, e.g. https://app.example/scim/v2 (none: the reference server)",
+    )  # fmt: skip
     parser.add_argument(
         "--profile", choices=PROFILES, default="rfc", help="which checks the gate requires"
     )
@@ -54,14 +58,7 @@ def add_run(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     parser.add_argument(
         "--write-baseline", metavar="FILE", help="record today's failures as the baseline"
     )
-    parser.add_argument(
-        "--select", nargs="+", action="extend", default=[], metavar="ID",
-        help="run only these check ids (globs such as 'filter.*')",
-    )  # fmt: skip
-    parser.add_argument(
-        "--deselect", nargs="+", action="extend", default=[], metavar="ID",
-        help="leave out these check ids (globs)",
-    )  # fmt: skip
+    add_id_selection(parser)
     parser.add_argument(
         "--timeout", type=float, default=10.0, metavar="S", help="seconds per request (10)"
     )
@@ -119,8 +116,8 @@ def run_run(args: argparse.Namespace) -> int:
         profile=args.profile,
         timeout=args.timeout,
         read_only=args.read_only,
-        select=args.select,
-        deselect=args.deselect,
+        select=id_patterns(args.select),
+        deselect=id_patterns(args.deselect),
         prefix=args.prefix,
         baseline=args.baseline,
         progress=ProgressPrinter(sys.stderr, interactive),

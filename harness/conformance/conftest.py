@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from harness.arguments import id_patterns
 from harness.client import Redactor, ScimClient
 from harness.conformance.capabilities import Capabilities
 from harness.conformance.expect import Blocked, CheckFailed
@@ -45,8 +46,8 @@ TARGET_KEY = pytest.StashKey[Target]()
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """``--scim-select`` / ``--scim-deselect``: keep checks whose id matches (globs)."""
-    select = [p for group in config.getoption("scim_select") or [] for p in group]
-    deselect = [p for group in config.getoption("scim_deselect") or [] for p in group]
+    select = id_patterns(config.getoption("scim_select") or [])
+    deselect = id_patterns(config.getoption("scim_deselect") or [])
     if not select and not deselect:
         return
     kept, dropped = [], []

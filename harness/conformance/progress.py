@@ -97,6 +97,8 @@ def summary(run: RunResult, report: Report, seconds: float) -> str:
         lines.append(f"  {where}: {item['outcome']} — {item['reason']}")
     if run.interrupted:
         lines.append("interrupted: the run stopped early (exit 130)")
+    elif run.problem:
+        lines.append(f"verdict: NONE — {run.problem} (exit {run.exit_code})")
     elif blocking:
         lines.append(f"verdict: FAIL — {len(blocking)} required check(s) failed")
     else:

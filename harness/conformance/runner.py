@@ -197,10 +197,10 @@ def pytest_arguments(options: RunOptions, prefix: str) -> list[str]:
         args += ["--scim-url", str(options.url)]
     if options.read_only:
         args.append("--scim-read-only")
-    if options.select:
-        args += ["--scim-select", *options.select]
-    if options.deselect:
-        args += ["--scim-deselect", *options.deselect]
+    for pattern in options.select:
+        args += ["--scim-select", pattern]
+    for pattern in options.deselect:
+        args += ["--scim-deselect", pattern]
     return args + list(options.pytest_args)
 
 
@@ -261,9 +261,31 @@ def run_suite(options: RunOptions) -> RunResult:
         return _stop(result, "no check matches the selection", EXIT_USAGE)
     elif code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         return _stop(result, f"the suite could not run (pytest exit {int(code)})", EXIT_USAGE)
+    elif not any(check.verdict in JUDGED for check in result.checks):
+        # A run that checked nothing is not a pass (every check skipped or blocked).
+        return _stop(result, nothing_validated(result.checks), EXIT_USAGE)
     else:
         result.exit_code = EXIT_FAILURES if result.blocking() else EXIT_OK
     return result
+
+
+#: Verdicts that judged the target: a run with none of them validated nothing.
+JUDGED = frozenset({"passed", "failed", "warning"})
+
+
+def nothing_validated(checks: list[CheckResult]) -> str:
+    """The one sentence for a run in which no check judged anything, with the commonest reason."""
+    from collections import Counter
+
+    reasons = Counter(
+        check.message if check.verdict == "skipped" else f"blocked: {check.blocked_by}"
+        for check in checks
+    )
+    reason, count = reasons.most_common(1)[0]
+    return (
+        f"nothing was validated: all {len(checks)} selected checks were skipped or blocked "
+        f"({count} × {reason})"
+    )
 
 
 def _sweep(override: TargetOverride, options: RunOptions, prefix: str) -> int:

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
+from harness.arguments import target_url
 from harness.fuzz.campaign import (
     EXIT_FINDINGS,
     EXIT_INTERRUPTED,
@@ -68,7 +69,10 @@ def add_fuzz(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "cannot start, 130 when interrupted."
         ),
     )
-    parser.add_argument("url", nargs="?", help="SCIM base URL, e.g. https://app.example/scim/v2")
+    parser.add_argument(
+        "url", nargs="?", type=target_url,
+        help="SCIM base URL, e.g. https://app.example/scim/v2 (none: the reference server)",
+    )  # fmt: skip
     parser.add_argument(
         "--token-env", default="SCIM_TOKEN", metavar="VAR",
         help="environment variable holding the bearer token (default SCIM_TOKEN)",

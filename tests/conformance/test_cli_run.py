@@ -63,3 +63,39 @@ def test_list_names_every_check_with_its_level() -> None:
     assert any(line.startswith("users.post.201 ") and " must " in line for line in lines)
     ids = [line.split()[0] for line in lines]
     assert len(ids) == len(set(ids))
+
+
+# -- no false green: the URL is always the target, and nothing validated is not a pass --
+
+
+def test_select_never_swallows_the_url() -> None:
+    """``--select ID URL`` once took the URL as a second id and validated the embedded
+    server instead (exit 0). The URL must be the target, here an unreachable one."""
+    for option in ("--select", "--deselect"):
+        done = scim_harness("run", option, "disc.*", "http://127.0.0.1:9", "--timeout", "2")
+        assert done.returncode == 2, done.stderr
+        assert "127.0.0.1:9" in done.stderr and "embedded" not in done.stderr
+
+
+def test_anything_but_an_http_url_is_a_usage_error() -> None:
+    for value in ("users.*", "example.com/scim", "ftp://example.com/scim"):
+        done = scim_harness("run", "--select", "disc.*", value)
+        assert done.returncode == 2
+        assert "is not a SCIM base URL" in done.stderr
+    assert scim_harness("fuzz", "users.*").returncode == 2
+    assert scim_harness("okta", "run", "--url", "scim.example").returncode == 2
+
+
+def test_selections_repeat_or_take_commas() -> None:
+    done = scim_harness("run", "--select", "disc.spc.*,disc.rt.*", "--select", "auth.none*")
+    assert done.returncode == 0, done.stderr
+    ran = set(re.findall(r"^ *\d+/\d+ \w+ (\S+)$", done.stderr, flags=re.MULTILINE))
+    assert ran and all(i.startswith(("disc.spc.", "disc.rt.", "auth.none")) for i in ran)
+    assert "auth.none-401" in ran
+
+
+def test_a_run_that_validated_nothing_exits_2_with_that_sentence() -> None:
+    done = scim_harness("run", "--read-only", "--select", "users.post.*")
+    assert done.returncode == 2, done.stderr
+    assert "nothing was validated: all " in done.stderr
+    assert "verdict: PASS" not in done.stderr

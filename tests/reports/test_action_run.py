@@ -83,7 +83,7 @@ def test_the_gate_writes_every_report_and_the_summary_and_fails_the_step_on_fail
         "inputs.profile": "okta",
         "inputs.report-dir": str(report_dir),
         "inputs.baseline": "",
-        "inputs.extra-args": "--select filter.* users.*",
+        "inputs.extra-args": "--select filter.* --select users.*",
     }
     all_steps = steps()
     gate = run_step(all_steps["gate"], context, files)
