@@ -62,8 +62,7 @@ def summary(run: RunResult, report: Report, seconds: float) -> str:
         lines.append(f"  could not run: {run.problem}")
         return "\n".join(lines)
     blocking = run.blocking()
-    for result in blocking:
-        lines += ["", f"FAILED {result.message}"]
+    lines += cause_lines(report, {result.id: result for result in run.checks})
     baselined = [r for r in run.checks if r.baselined]
     warnings = [r for r in run.checks if r.verdict == "warning"]
     if warnings:
@@ -83,8 +82,9 @@ def summary(run: RunResult, report: Report, seconds: float) -> str:
     lines.append("")
     lines.append(
         f"{counts['total']} checks: {counts['passed']} passed, {counts['failed']} failed"
+        f" from {len(report.failed_causes())} cause(s)"
         f" ({counts['baselined']} in the baseline), {counts['warning']} warnings,"
-        f" {counts['skipped']} skipped in {seconds:.1f} s"
+        f" {counts['blocked']} blocked, {counts['skipped']} skipped in {seconds:.1f} s"
     )
     lines += [f"{line.name}: {line.summary}" for line in report.readiness]
     left = run.leftovers
@@ -104,6 +104,33 @@ def summary(run: RunResult, report: Report, seconds: float) -> str:
     else:
         lines.append("verdict: PASS — every required check passed")
     return "\n".join(lines)
+
+
+#: Affected check ids listed per cause before "and N more".
+CAUSE_IDS = 12
+
+
+def cause_lines(report: Report, results: dict[str, CheckResult]) -> list[str]:
+    """The root causes, blocking ones first: each once, with the checks it affects
+    and the full message (request, response, curl) of one check that shows it."""
+    lines: list[str] = []
+    shown = [cause for cause in report.causes if cause.failed or cause.blocked]
+    if not shown:
+        return lines
+    failing = len(report.failed_causes())
+    lines += ["", f"{len(shown)} root cause(s), {failing} behind failed checks:"]
+    for number, cause in enumerate(shown, 1):
+        tag = "FAILED" if cause.failed else "BLOCKED"
+        lines += ["", f"{tag} cause {number}/{len(shown)}: {cause.title}"]
+        for verb, ids in (("fails", cause.failed), ("blocks", cause.blocked)):
+            if ids:
+                more = f" and {len(ids) - CAUSE_IDS} more" if len(ids) > CAUSE_IDS else ""
+                lines.append(f"  {verb} {len(ids)}: {', '.join(ids[:CAUSE_IDS])}{more}")
+        shown_by = results.get(cause.reproducer)
+        if shown_by is not None and shown_by.message:
+            lines.append(f"  shown by {cause.reproducer}:")
+            lines += [f"  {line}" for line in shown_by.message.splitlines()]
+    return lines
 
 
 def _gist(message: str) -> str:

@@ -178,13 +178,16 @@ def pytest_arguments(options: RunOptions, prefix: str) -> list[str]:
     caller's project, no cache, no terminal output (the runner reports), and
     ``--assert=plain`` — checks never use bare ``assert`` (they raise
     CheckFailed), and rewriting every module of the distribution cost more
-    than a second per run."""
+    than a second per run. ``--tb=native``: pytest's own traceback style
+    re-parses source with ``ast``, which under a live server thread sometimes
+    died with CPython 3.11's "AST constructor recursion depth mismatch" and
+    turned one check's error into an internal error of the whole run."""
     here = str(SUITE_DIR)
     args = [
         here,
         "-c", os.devnull, "--rootdir", here, "--confcutdir", here,
         "-p", "no:cacheprovider", "-p", "no:terminal",
-        "-p", "harness.plugin", "--assert=plain",
+        "-p", "harness.plugin", "--assert=plain", "--tb=native",
         "--scim-profile", options.profile,
         "--scim-timeout", str(options.timeout),
         "--scim-prefix", prefix,

@@ -115,11 +115,12 @@ def test_error_status_string(target: Target) -> None:
     for what, response in _cheap_errors(target):
         expect_status(response, 400, 404, what=what)
         status = response.body.get("status") if isinstance(response.body, dict) else None
+        # The words of expect_error's own test, so that the reports group this
+        # check with every other that met the same body (one root cause).
         ensure(
             status == str(response.status),
-            f"{what}: 'status' = \"{response.status}\", a string equal to the HTTP status "
-            "(RFC 7644 §3.12)",
-            f"status = {status!r}" + (" (a number)" if isinstance(status, int) else ""),
+            f"'status' = \"{response.status}\" — the HTTP status as a JSON string (RFC 7644 §3.12)",
+            f"status = {status!r}",
             response,
         )
 

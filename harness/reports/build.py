@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness.client import Exchange
 from harness.fuzz.findings import KINDS, Finding
+from harness.reports.causes import group_causes
 from harness.reports.model import (
     Comparison,
     Entry,
@@ -50,8 +51,10 @@ PASSED_STEP_EXCHANGES = 20
 
 
 def _report(source: Source, result: Any, entries: list[Entry], **fields: Any) -> Report:
-    """A report with what every command's result has: target, times, exit code, problem."""
+    """A report with what every command's result has: target, times, exit code, problem,
+    and its failures grouped into root causes (one rule, :mod:`harness.reports.causes`)."""
     return Report(
+        causes=group_causes(entries, str(fields.get("prefix") or "")),
         source=source,
         target=result.target,
         started_at=result.started_at,

@@ -94,6 +94,8 @@ READINESS_LABEL: dict[str, str] = {
 #: What the entries of each source are called.
 NOUN: dict[str, str] = {"run": "checks", "okta": "scenarios", "fuzz": "entries"}
 #: Entries that open to their evidence; the others are one line.
+#: Affected entry ids linked per root cause before "and N more".
+CAUSE_IDS = 12
 EXPANDABLE: frozenset[str] = frozenset({"failed", "warning", "blocked", "error"})
 
 
@@ -138,6 +140,7 @@ class _Page:
             '<main id="main">',
             self.readiness(),
             self.counts(),
+            self.causes(),
             self.matrix(),
             self.filters(),
             self.entries(),
@@ -213,6 +216,37 @@ class _Page:
         return (
             f'<p id="counts" {data}><span class="count count-total"><b>{counts["total"]}</b>'
             f" {noun}</span>: " + " · ".join(parts) + "</p>"
+        )
+
+    def causes(self) -> str:
+        """The root causes, before the matrix: the work list (harness.reports.causes)."""
+        shown = [cause for cause in self.report.causes if cause.failed or cause.blocked]
+        if not shown:
+            return ""
+        items = []
+        for cause in shown:
+            links = []
+            for verb, ids in (("fails", cause.failed), ("blocks", cause.blocked)):
+                if ids:
+                    anchors = ", ".join(
+                        f'<a href="#entry-{_e(i)}">{_e(i)}</a>' for i in ids[:CAUSE_IDS]
+                    )
+                    more = f" and {len(ids) - CAUSE_IDS} more" if len(ids) > CAUSE_IDS else ""
+                    links.append(f"<dd>{verb} {len(ids)}: {anchors}{more}</dd>")
+            kind = "failed" if cause.failed else "blocked"
+            items.append(
+                f'<div class="cause verdict-{kind}"><dt>{_e(cause.title)}</dt>'
+                f'<dd class="rule">{_rule(cause.rule)} · reproducer '
+                f'<a href="#entry-{_e(cause.reproducer)}">{_e(cause.reproducer)}</a></dd>'
+                + "".join(links)
+                + "</div>"
+            )
+        failed = sum(len(cause.failed) for cause in shown)
+        return (
+            '<section id="causes"><h2>Root causes</h2>\n'
+            f'<p class="causes-count">{failed} failed from {len(self.report.failed_causes())}'
+            f" cause(s); {len(shown)} cause(s) in all</p>\n"
+            f'<dl class="causes">{"".join(items)}</dl></section>'
         )
 
     def matrix(self) -> str:
@@ -566,11 +600,16 @@ def _matrix_cell(area: str, verdict: Verdict, count: int) -> str:
     )
 
 
-def _entry_line(entry: Entry) -> str:
-    rule = "".join(
+def _rule(rule: str) -> str:
+    """A rule's text with each RFC citation a link to its section."""
+    return "".join(
         f'<a href="{_e(url)}" target="_blank" rel="noopener">{_e(text)}</a>' if url else _e(text)
-        for text, url in rule_links(entry.rule)
+        for text, url in rule_links(rule)
     )
+
+
+def _entry_line(entry: Entry) -> str:
+    rule = _rule(entry.rule)
     flags = ""
     if entry.baselined:
         flags += ' <span class="flag">baselined</span>'

@@ -22,6 +22,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from harness.reports.causes import Cause
 from harness.reports.model import VERDICTS, Entry, Report
 
 #: The summary stays well under GitHub's 1 MiB step-summary cap.
@@ -119,8 +120,13 @@ def render_markdown(report: Report) -> str:
     sections = [head]
     blocking = report.blocking()
     if blocking:
-        sections.append(f"## Blocking ({len(blocking)})")
-        sections += budget.take([_failure_block(entry) for entry in blocking], "blocking entries")
+        causes = len(_blocking_causes(report))
+        sections.append(
+            f"## Blocking ({len(blocking)}" + (f" from {causes} causes)" if causes else ")")
+        )
+        unit = "blocking causes" if causes else "blocking entries"
+        sections += budget.take(_blocking_blocks(report, blocking), unit)
+    sections += _blocked_only(report, budget)
     sections += _warnings(report, budget)
     sections += _baselined(report, budget)
     sections.append(_skipped(report))
@@ -178,6 +184,50 @@ def _matrix(report: Report) -> str:
         for area, counter in by_area.items()
     ]
     return "\n".join([head, rule, *rows])
+
+
+def _blocking_causes(report: Report) -> list[Cause]:
+    return [cause for cause in report.causes if cause.blocking]
+
+
+def _blocking_blocks(report: Report, blocking: list[Entry]) -> list[str]:
+    """One block per root cause (its reproducer in full, the other checks by id),
+    then any blocking entry no cause holds (an error without a failure)."""
+    by_id = {entry.id: entry for entry in report.entries}
+    blocks, covered = [], set()
+    for number, cause in enumerate(_blocking_causes(report), 1):
+        shown = by_id.get(cause.reproducer)
+        others = [i for i in cause.failed if i != cause.reproducer]
+        covered.update(cause.failed)
+        head = f"**Cause {number}:** {inline(cause.title, FIELD_CHARS)}"
+        block = _failure_block(shown) if shown is not None else ""
+        also = ""
+        if others or cause.blocked:
+            also = f"- **Also fails:** {_ids(others)}" if others else ""
+            if cause.blocked:
+                also += ("\n" if also else "") + f"- **Blocks:** {_ids(cause.blocked)}"
+        blocks.append("\n\n".join(part for part in (head, block, also) if part))
+    blocks += [_failure_block(entry) for entry in blocking if entry.id not in covered]
+    return blocks
+
+
+def _blocked_only(report: Report, budget: _Budget) -> list[str]:
+    """Causes that failed no check but kept checks from running (a refused setup)."""
+    only = [cause for cause in report.causes if cause.blocked and not cause.failed]
+    if not only:
+        return []
+    items = [
+        f"- {inline(cause.title, FIELD_CHARS)} — blocks {_ids(cause.blocked)}" for cause in only
+    ]
+    return [
+        f"## Blocked by a failed precondition ({len(only)})",
+        "\n".join(budget.take(items, "causes")),
+    ]
+
+
+def _ids(ids: list[str], shown: int = 12) -> str:
+    listed = ", ".join(inline(i) for i in ids[:shown])
+    return f"{len(ids)}: {listed}" + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
 
 
 def _failure_block(entry: Entry) -> str:

@@ -46,6 +46,7 @@ from typing import Any, Literal
 from harness import __version__
 from harness.client import Exchange
 from harness.fuzz.findings import Finding
+from harness.reports.causes import Cause
 from mock_okta.results import StepVerdict
 
 FORMAT = "scim-harness/report"
@@ -289,6 +290,8 @@ class Report:
     leftovers: list[dict[str, str]] = field(default_factory=list)
     #: Source-specific totals worth a headline (fuzz: examples, properties).
     facts: dict[str, Any] = field(default_factory=dict)
+    #: The failures grouped by the defect behind them (:mod:`harness.reports.causes`).
+    causes: list[Cause] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Entries per verdict, plus ``baselined`` failures and the ``total``.
@@ -300,6 +303,10 @@ class Report:
         counts["baselined"] = sum(1 for entry in self.entries if entry.baselined)
         counts["total"] = len(self.entries)
         return counts
+
+    def failed_causes(self) -> list[Cause]:
+        """Causes behind at least one failed (required) entry: the K of "N failed from K"."""
+        return [cause for cause in self.causes if cause.failed]
 
     def blocking(self) -> list[Entry]:
         """Entries that fail the gate: required failures not in the baseline, and errors."""
@@ -343,6 +350,7 @@ class Report:
             "facts": dict(self.facts),
             "baseline": self.baseline,
             "cleanup": {"removed": self.removed, "leftovers": list(self.leftovers)},
+            "causes": [cause.to_json() for cause in self.causes],
             "entries": [entry.to_json() for entry in self.entries],
         }
 
@@ -376,6 +384,7 @@ class Report:
                 removed=int(cleanup.get("removed") or 0),
                 leftovers=[dict(item) for item in cleanup.get("leftovers") or []],
                 facts=dict(data.get("facts") or {}),
+                causes=[Cause.from_json(item) for item in data.get("causes") or []],
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ReportError(f"malformed report: {type(exc).__name__}: {exc}") from exc

@@ -136,6 +136,7 @@ def test_junit_agrees(report: Report) -> None:
             "warning": set(),
             "failed": {"failure"},
             "skipped": {"skipped"},
+            "blocked": {"skipped"},
             "error": {"error"},
         }[str(verdict)]
         if any(p.get("name") == "baselined" for p in case.iter("property")):
@@ -153,7 +154,9 @@ def test_junit_agrees(report: Report) -> None:
         [e for e in report.blocking() if e.verdict == "failed"]
     )
     assert int(str(suite.get("errors"))) == counts["error"]
-    assert int(str(suite.get("skipped"))) == counts["skipped"] + counts["baselined"]
+    assert int(str(suite.get("skipped"))) == (
+        counts["skipped"] + counts["blocked"] + counts["baselined"]
+    )
 
 
 def test_markdown_agrees(report: Report) -> None:
@@ -161,6 +164,24 @@ def test_markdown_agrees(report: Report) -> None:
     assert len(matches) == 1
     got = {key: int(value) for key, value in matches[0].groupdict().items()}
     assert got == report.counts()
+
+
+def test_the_root_causes_agree(report: Report) -> None:
+    """JSON, Markdown and HTML list the same causes (the model's), blocking ones first."""
+    data = json.loads(report_json_text(report))
+    assert [cause["key"] for cause in data["causes"]] == [cause.key for cause in report.causes]
+    grouped = sorted(i for cause in report.causes for i in cause.failed)
+    assert grouped == sorted(e.id for e in report.entries if e.verdict == "failed" and e.failure)
+    blocking = [cause for cause in report.causes if cause.blocking]
+    markdown = render_markdown(report)
+    assert markdown.count("**Cause ") == len(blocking)
+    if report.source == "run":
+        from harness.reports.html import render_html
+
+        page = render_html(report)
+        shown = [cause for cause in report.causes if cause.failed or cause.blocked]
+        assert page.count('<div class="cause ') == len(shown)
+        assert f"{len(report.failed_causes())} cause(s)" in page
 
 
 def test_html_agrees(report: Report) -> None:
