@@ -126,6 +126,12 @@ class Collector:
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash[TARGET_OVERRIDE] = self.override
+        # Native tracebacks (the option belongs to the terminal plugin, which
+        # the runner leaves out): pytest's own style re-parses source with
+        # ``ast``, which beside a live server thread sometimes died with
+        # CPython 3.11's "AST constructor recursion depth mismatch", turning
+        # one check's error into an internal error of the whole run.
+        config.option.tbstyle = "native"
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.total = len(session.items)
@@ -178,16 +184,13 @@ def pytest_arguments(options: RunOptions, prefix: str) -> list[str]:
     caller's project, no cache, no terminal output (the runner reports), and
     ``--assert=plain`` — checks never use bare ``assert`` (they raise
     CheckFailed), and rewriting every module of the distribution cost more
-    than a second per run. ``--tb=native``: pytest's own traceback style
-    re-parses source with ``ast``, which under a live server thread sometimes
-    died with CPython 3.11's "AST constructor recursion depth mismatch" and
-    turned one check's error into an internal error of the whole run."""
+    than a second per run."""
     here = str(SUITE_DIR)
     args = [
         here,
         "-c", os.devnull, "--rootdir", here, "--confcutdir", here,
         "-p", "no:cacheprovider", "-p", "no:terminal",
-        "-p", "harness.plugin", "--assert=plain", "--tb=native",
+        "-p", "harness.plugin", "--assert=plain",
         "--scim-profile", options.profile,
         "--scim-timeout", str(options.timeout),
         "--scim-prefix", prefix,
