@@ -79,6 +79,7 @@ class Rule:
 
 OKTA_REF = "https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20"
 OKTA_SPEC = "https://developer.okta.com/standards/SCIM/SCIMFiles/Okta-SCIM-20-SPEC-Test.json"
+OKTA_CONCEPTS = "https://developer.okta.com/docs/concepts/scim/"
 OKTA_CRUD = "https://developer.okta.com/standards/SCIM/SCIMFiles/Okta-SCIM-20-CRUD-Test.json"
 _LEARN = "https://learn.microsoft.com/en-us/entra/identity/app-provisioning/"
 ENTRA_TUTORIAL = _LEARN + "use-scim-to-provision-users-and-groups"
@@ -416,6 +417,15 @@ RULES: tuple[Rule, ...] = (
         ("groups.patch.add-ref-null",),
         entra="must",
         sources=(entra(ENTRA_TUTORIAL, 'Update Group [Add Members]: "$ref": null'),),
+    ),
+    Rule(
+        "groups.add-existing-member",
+        ("groups.patch.add-dup",),
+        okta="must",
+        sources=(
+            okta(OKTA_REF, "Update specific Group membership: members are added by PATCH add"),
+            okta(OKTA_CONCEPTS, "Rate limits: a failed push task is retried"),
+        ),
     ),
     Rule(
         "groups.remove-member-filter",

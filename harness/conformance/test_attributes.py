@@ -26,9 +26,11 @@ At run time the target's own ``/Schemas`` and ``/ResourceTypes`` are read once
 that reason (RFC 7643 §7: a service provider serves the attributes it
 supports); where the target declares a characteristic differently from the
 RFC (readOnly, required, ``returned``, ``caseExact``, sub-attributes,
-canonical ``type`` values) its declaration is what the check holds it to. The
-common attributes of §3.1 are checked whether or not ``/Schemas`` lists them,
-since §3.1 defines them for every resource.
+canonical ``type`` values) its declaration is what the check holds it to —
+except where the RFC fixes the characteristic itself: the common attributes
+of §3.1 (``id``, ``externalId``, ``meta``) are checked with the RFC's own
+definition whether or not, and however, ``/Schemas`` lists them, and
+``password`` is never returned (§4.1.1).
 
 Comparison follows the RFC, not string identity: caseExact false values
 compare case-insensitively (§2.2: the server MAY alter their case), dateTimes
@@ -380,10 +382,14 @@ def _declared(target: Target, subject: Subject) -> tuple[Declared, Declared]:
         pytest.skip(NO_ENTERPRISE)
     schema = (discovery.schemas or {}).get(subject.schema_urn.casefold())
     body = (schema or {}).get(subject.attribute.name.casefold())
-    if body is not None:
-        declared = Declared.parse(body)
-    elif subject.common:
+    if subject.common:
+        # RFC 7643 §3.1 fixes id (readOnly, caseExact, returned always), externalId
+        # (readWrite, caseExact) and meta (readOnly) for every resource: a server's
+        # /Schemas cannot declare them otherwise (Okta and Entra both send externalId
+        # and read it back), so the RFC's values are what the check holds it to.
         declared = Declared.of(subject.attribute)
+    elif body is not None:
+        declared = Declared.parse(body)
     elif discovery.schemas is None:
         pytest.skip(
             f"the target's /Schemas could not be read ({discovery.problem}); attribute checks "

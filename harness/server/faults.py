@@ -1861,7 +1861,7 @@ FAULTS: tuple[Fault, ...] = (
         ("groups.patch.add-dup", "patch.add.multi"),
         exchange=(_record_duplicate_adds,),
         response=(on_resources(_show_duplicates),),
-        profile="rfc",
+        profile="okta",
     ),
     Fault(
         "excluded-attributes-ignored",
