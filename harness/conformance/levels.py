@@ -354,6 +354,9 @@ RULES: tuple[Rule, ...] = (
         entra="skip",
         sources=(_OKTA_LOOKUP,),
     ),
+    # Okta's group lookup shape: the reference page documents no displayName lookup
+    # before a push, so it warns under okta; it is no Entra request at all.
+    Rule("filter.okta.group-lookup", ("filter.okta.group-lookup",), entra="skip"),
     Rule(
         "page.basic",
         ("page.shape", "page.one-based", "page.count", "page.total-full", "page.groups"),
