@@ -14,6 +14,10 @@ Levels (per profile ``rfc``, ``okta``, ``entra``):
 * ``should`` — reported as a *warning* when broken, never fails the gate (RFC
   SHOULD, or a *policy* where the RFC allows several readings);
 * ``skip`` — not part of that profile (e.g. an Entra-only quirk under ``okta``).
+
+A check declares its ``rfc`` level (the RFC keyword it enforces); its ``okta``
+and ``entra`` levels are looked up in :mod:`harness.conformance.levels`, the
+one table that says what each IdP relies on, with the public page that says so.
 """
 
 from __future__ import annotations
@@ -21,11 +25,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
-Level = Literal["must", "should", "skip"]
+from harness.conformance.levels import Level, idp_levels
+
 LEVELS: tuple[Level, ...] = ("must", "should", "skip")
 PROFILES: tuple[str, ...] = ("rfc", "okta", "entra")
 #: Optional features named by ``/ServiceProviderConfig`` (RFC 7643 §5), plus
@@ -77,23 +82,24 @@ def make_check(
     *,
     level: Level = "must",
     rfc: Level | None = None,
-    okta: Level | None = None,
-    entra: Level | None = None,
     needs: Iterable[str] = (),
     mutating: bool = False,
     **params: Any,
 ) -> Check:
-    """Build (not register) a :class:`Check`; validates the id, levels and features."""
+    """Build (not register) a :class:`Check`; validates the id, levels and features.
+
+    ``level`` (or its alias ``rfc``) is the RFC level; the IdP profiles' levels
+    come from the level table (:func:`harness.conformance.levels.idp_levels`).
+    """
     if not ID_PATTERN.match(check_id):
         raise ValueError(f"check id {check_id!r} must look like 'area.name[-more]'")
-    levels: dict[str, Level] = {
-        "rfc": rfc or level,
-        "okta": okta or level,
-        "entra": entra or level,
-    }
-    for profile, value in levels.items():
-        if value not in LEVELS:
-            raise ValueError(f"{check_id}: level {value!r} for {profile} is not one of {LEVELS}")
+    misplaced = {"okta", "entra"} & params.keys()
+    if misplaced:
+        raise ValueError(f"{check_id}: {sorted(misplaced)} levels live in the level table")
+    own = rfc or level
+    if own not in LEVELS:
+        raise ValueError(f"{check_id}: level {own!r} is not one of {LEVELS}")
+    levels: dict[str, Level] = {"rfc": own, **idp_levels(check_id, own)}
     needed = tuple(needs)
     unknown = set(needed) - FEATURES
     if unknown:
@@ -124,18 +130,13 @@ def check(
     *,
     level: Level = "must",
     rfc: Level | None = None,
-    okta: Level | None = None,
-    entra: Level | None = None,
     needs: Iterable[str] = (),
     mutating: bool = False,
 ) -> Callable[[F], F]:
     """Declare a test function as the check ``check_id`` (see the module docstring)."""
     spec = register(
-        make_check(
-            check_id, rule, title, level=level, rfc=rfc, okta=okta, entra=entra,
-            needs=needs, mutating=mutating,
-        )
-    )  # fmt: skip
+        make_check(check_id, rule, title, level=level, rfc=rfc, needs=needs, mutating=mutating)
+    )
 
     def decorate(function: F) -> F:
         for mark in _marks(spec):

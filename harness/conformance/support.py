@@ -35,20 +35,19 @@ from harness.scim.schema import ENTERPRISE_USER_URN, USER, ResourceType
 
 
 class Levels(TypedDict, total=False):
-    """Level keyword arguments of :func:`check` / :func:`case`, spread with ``**``.
+    """The RFC level keyword of :func:`check` / :func:`case`, spread with ``**``.
 
-    Typed (not ``dict[str, Any]``) so that mypy catches a misspelt profile or
-    level in a shared constant before the registry rejects it at import.
+    Typed (not ``dict[str, Any]``) so that mypy catches a misspelt level in a
+    shared constant before the registry rejects it at import. The IdP levels
+    are not here: :mod:`harness.conformance.levels` gives them.
     """
 
     level: Level
     rfc: Level
-    okta: Level
-    entra: Level
 
 
-#: An Entra-only behaviour: not part of the RFC or Okta profiles at all.
-ENTRA_ONLY: Levels = {"rfc": "skip", "okta": "skip", "entra": "must"}
+#: An Entra-only behaviour, no RFC rule (the level table makes it Entra's must).
+ENTRA_ONLY: Levels = {"rfc": "skip"}
 
 # -- names -----------------------------------------------------------------------
 

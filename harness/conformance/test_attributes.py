@@ -26,9 +26,11 @@ At run time the target's own ``/Schemas`` and ``/ResourceTypes`` are read once
 that reason (RFC 7643 §7: a service provider serves the attributes it
 supports); where the target declares a characteristic differently from the
 RFC (readOnly, required, ``returned``, ``caseExact``, sub-attributes,
-canonical ``type`` values) its declaration is what the check holds it to. The
-common attributes of §3.1 are checked whether or not ``/Schemas`` lists them,
-since §3.1 defines them for every resource.
+canonical ``type`` values) its declaration is what the check holds it to —
+except where the RFC fixes the characteristic itself: the common attributes
+of §3.1 (``id``, ``externalId``, ``meta``) are checked with the RFC's own
+definition whether or not, and however, ``/Schemas`` lists them, and
+``password`` is never returned (§4.1.1).
 
 Comparison follows the RFC, not string identity: caseExact false values
 compare case-insensitively (§2.2: the server MAY alter their case), dateTimes
@@ -40,11 +42,10 @@ readOnly, and ``primary: false`` (§2.4: an unspecified primary SHALL be
 assumed false) — any other value it adds is a failure.
 
 Levels: under ``rfc`` every check is ``must`` (characteristics are normative
-once declared). Under ``okta`` and ``entra`` a check is ``must`` when the IdP
-maps the attribute by default *and* sends that kind of request (Okta updates
-with full PUTs and never PATCH-removes; Entra PATCHes and never sends
-``Remove`` or PUT to clear a value — okta-provisioning.md,
-entra-provisioning.md §4), ``should`` otherwise.
+once declared). Under ``okta`` and ``entra`` the level table
+(:mod:`harness.conformance.levels`) makes a check ``must`` when the IdP sends
+the attribute in that kind of request (Okta's create body and full PUT; Entra's
+default mappings, sent by POST and PATCH replace), ``should`` otherwise.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ from harness.conformance.expect import (
     fail,
     precondition,
 )
-from harness.conformance.registry import Check, Level, case, check_table
+from harness.conformance.registry import Check, case, check_table
 from harness.conformance.support import expect_patch_success, expect_scim_type_or_none
 from harness.conformance.target import Target
 from harness.reports.model import Comparison
@@ -166,70 +167,6 @@ class Subject:
         return "RFC 7643 §4.1.2" if self.attribute.multi_valued else "RFC 7643 §4.1.1"
 
 
-#: What the IdPs map by default (okta-provisioning.md "Create", seed 003's
-#: attribute list; entra-provisioning.md §2-§4 and [T]'s attribute tables).
-#: Okta's GET+PUT update cycle sends ``id``, ``meta`` and ``groups`` back.
-OKTA_MAPPED = frozenset(
-    {
-        "user.id",
-        "user.externalid",
-        "user.meta",
-        "user.username",
-        "user.name",
-        "user.name.givenname",
-        "user.name.familyname",
-        "user.displayname",
-        "user.title",
-        "user.preferredlanguage",
-        "user.locale",
-        "user.active",
-        "user.password",
-        "user.emails",
-        "user.phonenumbers",
-        "user.addresses",
-        "user.groups",
-        "group.displayname",
-        "group.members",
-    }
-)
-#: Okta sends ``id`` and ``meta`` back in its full PUT, never in a POST.
-OKTA_NOT_SENT = frozenset({("user.id", "ignored-on-create"), ("user.meta", "ignored-on-create")})
-ENTRA_MAPPED = frozenset(
-    {
-        "user.externalid",
-        "user.meta",
-        "user.username",
-        "user.name",
-        "user.name.givenname",
-        "user.name.familyname",
-        "user.name.formatted",
-        "user.displayname",
-        "user.title",
-        "user.preferredlanguage",
-        "user.active",
-        "user.emails",
-        "user.phonenumbers",
-        "user.addresses",
-        "enterprise.employeenumber",
-        "enterprise.costcenter",
-        "enterprise.organization",
-        "enterprise.division",
-        "enterprise.department",
-        "enterprise.manager",
-        "group.externalid",
-        "group.meta",
-        "group.displayname",
-        "group.members",
-    }
-)
-#: The kinds of request each IdP actually sends (Okta: POST, full PUT, PATCH
-#: replace for active/password/OIN updates; Entra: POST and PATCH add/replace,
-#: never Remove or PUT to clear — it skips null source values, [N]).
-OKTA_KINDS = frozenset(
-    {"roundtrip", "replace", "put-clears", "ignored-on-create", "ignored-on-put"}
-)
-ENTRA_KINDS = frozenset({"roundtrip", "replace", "ignored-on-create"})
-
 KIND_RULE = {
     "roundtrip": "RFC 7644 §3.3; RFC 7643 §2.2, §7 (characteristics declared in /Schemas)",
     "replace": "RFC 7644 §3.5.2.3",
@@ -291,18 +228,6 @@ def _needs(subject: Subject, kind: str) -> tuple[str, ...]:
     return tuple(needs)
 
 
-def _levels(subject: Subject, kind: str) -> dict[str, Level]:
-    okta: Level = "should"
-    if (
-        subject.key in OKTA_MAPPED
-        and kind in OKTA_KINDS
-        and (subject.key, kind) not in OKTA_NOT_SENT
-    ):
-        okta = "must"
-    entra: Level = "must" if subject.key in ENTRA_MAPPED and kind in ENTRA_KINDS else "should"
-    return {"rfc": "must", "okta": okta, "entra": entra}
-
-
 def _subjects() -> Iterator[Subject]:
     common = [a for a in COMMON_ATTRIBUTES if a.name != "schemas"]
     for attribute in common:
@@ -332,7 +257,6 @@ def _cases() -> list[Check]:
                     f"attr.{subject.key}.{kind}",
                     rule,
                     _title(subject, kind),
-                    **_levels(subject, kind),
                     needs=_needs(subject, kind),
                     mutating=True,
                     subject=subject,
@@ -459,10 +383,14 @@ def _declared(target: Target, subject: Subject) -> tuple[Declared, Declared]:
         pytest.skip(NO_ENTERPRISE)
     schema = (discovery.schemas or {}).get(subject.schema_urn.casefold())
     body = (schema or {}).get(subject.attribute.name.casefold())
-    if body is not None:
-        declared = Declared.parse(body)
-    elif subject.common:
+    if subject.common:
+        # RFC 7643 §3.1 fixes id (readOnly, caseExact, returned always), externalId
+        # (readWrite, caseExact) and meta (readOnly) for every resource: a server's
+        # /Schemas cannot declare them otherwise (Okta and Entra both send externalId
+        # and read it back), so the RFC's values are what the check holds it to.
         declared = Declared.of(subject.attribute)
+    elif body is not None:
+        declared = Declared.parse(body)
     elif discovery.schemas is None:
         pytest.skip(
             f"the target's /Schemas could not be read ({discovery.problem}); attribute checks "

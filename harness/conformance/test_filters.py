@@ -60,9 +60,9 @@ from harness.scim.schema import ENTERPRISE_USER_URN, USER_URN
 # -- levels, needs, rules ------------------------------------------------------
 
 
-#: RFC MUST; the IdPs do not send it, so only a warning under their profiles.
-RFC_MUST: Levels = {"rfc": "must", "okta": "should", "entra": "should"}
-#: Required by the RFC and by both IdPs (they send exactly this).
+#: RFC MUST (the IdP levels: harness.conformance.levels).
+RFC_MUST: Levels = {"rfc": "must"}
+#: RFC MUST that both IdPs rely on (harness.conformance.levels says which and why).
 ALL_MUST: Levels = {"level": "must"}
 USERS = ("filter", "Users")
 GROUPS = ("filter", "Groups")
@@ -375,7 +375,7 @@ LOOKUP_CASES = [
         "filter.eq.externalid",
         f"{FILTERING}; RFC 7643 §3.1; Entra [T] matching on externalId",
         'externalId eq "x" returns exactly the user with that externalId',
-        {"rfc": "must", "okta": "should", "entra": "must"},
+        {"rfc": "must"},
         kind="users",
         expression='externalId eq "{alpha_ext}"',
         expect=("alpha",),
@@ -406,7 +406,7 @@ LOOKUP_CASES = [
         "Okta SCIM 2.0 reference: create = GET /Users?filter=userName eq …&startIndex=1"
         f"&count=100, then POST only if none; {FILTERING}",
         "Okta's exact lookup (filter with startIndex=1&count=100) returns the one existing user",
-        {"rfc": "should", "okta": "must", "entra": "skip"},
+        {"rfc": "should"},
         kind="users",
         expression='userName eq "{alpha}"',
         expect=("alpha",),
@@ -417,7 +417,7 @@ LOOKUP_CASES = [
         "filter.okta.group-lookup",
         f"Okta group push: GET /Groups?filter=displayName eq …&startIndex=1&count=100; {FILTERING}",
         "Okta's exact group lookup returns the existing group, not the one with a longer name",
-        {"rfc": "should", "okta": "must", "entra": "skip"},
+        {"rfc": "should"},
         kind="groups",
         expression='displayName eq "{team}"',
         expect=("team",),
@@ -429,7 +429,7 @@ LOOKUP_CASES = [
         "Entra [T] 'Get Group by displayName': GET /Groups?excludedAttributes=members&filter=…; "
         f"{FILTERING}",
         "Entra's exact group lookup (with excludedAttributes=members) returns the existing group",
-        {"rfc": "should", "okta": "skip", "entra": "must"},
+        {"rfc": "should"},
         kind="groups",
         expression='displayName eq "{team}"',
         expect=("team",),
@@ -497,7 +497,7 @@ MISS_CASES = [
         "filter.okta.user-lookup-miss",
         "Okta OIN SPEC test 'filter on a random userName → 200, 0 results'; RFC 7644 §3.4.2",
         "Okta's exact lookup for a userName nobody has answers 200 with totalResults 0, not 404",
-        {"rfc": "should", "okta": "must", "entra": "skip"},
+        {"rfc": "must"},
         endpoint="/Users",
         order=("filter", "startIndex", "count"),
         why="Okta treats anything but 200 with 0 results as an error",

@@ -67,7 +67,7 @@ LOGIC_CASES = [
         'userName eq "{alpha}" and externalId eq "{alpha_ext}"',
         ("alpha",),
         "and: 'the filter is a match if both subexpressions evaluate to true'",
-        levels={"rfc": "must", "okta": "should", "entra": "must"},
+        levels={"rfc": "must"},
     ),
     _logic(
         "filter.and.one-side-false",
@@ -75,7 +75,7 @@ LOGIC_CASES = [
         'userName eq "{alpha}" and externalId eq "{alphabet_ext}"',
         (),
         "alpha's externalId is not alphabet's, so the second side is false",
-        levels={"rfc": "must", "okta": "should", "entra": "must"},
+        levels={"rfc": "must"},
     ),
     _logic(
         "filter.or",

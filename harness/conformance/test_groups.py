@@ -122,8 +122,6 @@ def test_post_empty(target: Target) -> None:
     "a Group POST carrying Entra's extra Microsoft schema URN is created (Entra), or refused "
     "with a clean 400 error",
     rfc="should",
-    okta="should",
-    entra="must",
     needs=NEEDS,
     mutating=True,
 )
@@ -177,8 +175,6 @@ def test_post_members(target: Target) -> None:
     "Entra [T] '/Groups': displayName must be unique for Entra to match groups",
     "a second Group with an existing displayName is refused with 409 uniqueness",
     rfc="should",
-    okta="should",
-    entra="must",
     needs=NEEDS,
     mutating=True,
 )

@@ -158,8 +158,6 @@ def test_add_ref_null(target: Target) -> None:
     "returned); RFC 7643 §2.4",
     "adding a member that is already in the group succeeds and does not list it twice",
     rfc="should",
-    okta="must",
-    entra="should",
     needs=NEEDS,
     mutating=True,
 )
@@ -242,8 +240,6 @@ def test_remove_filter(target: Target) -> None:
     "Members]' (not RFC 7644 syntax: §3.5.2.2 defines no value for remove)",
     "remove with path 'members' and a value list removes only the listed members, never all",
     rfc="should",
-    okta="skip",
-    entra="must",
     needs=NEEDS,
     mutating=True,
 )
@@ -314,8 +310,6 @@ def test_rename_path(target: Target) -> None:
     "Okta's path-less replace of {id, displayName} renames the group (the unchanged id is no "
     "modification)",
     rfc="should",
-    okta="must",
-    entra="should",
     needs=NEEDS,
     mutating=True,
 )
@@ -480,8 +474,6 @@ def _lookup_is_empty(target: Target, name: str, **extra: str) -> None:
     "PATCH remove filter + add, path-less rename, DELETE; RFC 7644 §3.3, §3.5.2, §3.6",
     "Okta's whole group-push sequence works and leaves the group as Okta intends",
     rfc="should",
-    okta="must",
-    entra="skip",
     needs=NEEDS,
     mutating=True,
 )
@@ -531,8 +523,6 @@ def test_okta_push(target: Target) -> None:
     "list, DELETE",
     "Entra's whole group-sync sequence works and leaves the group as Entra intends",
     rfc="skip",
-    okta="skip",
-    entra="must",
     needs=NEEDS,
     mutating=True,
 )

@@ -300,8 +300,6 @@ def test_page_total_full(target: Target) -> None:
     "startIndex + itemsPerPage > totalResults)",
     "Walking pages of N from startIndex=1 returns every matching resource exactly once",
     rfc="should",
-    okta="must",
-    entra="should",
     needs=("filter",),
     mutating=True,
 )
@@ -481,8 +479,6 @@ def test_page_maxresults(target: Target) -> None:
     "GET /Users?startIndex=1&count=100 answers a ListResponse with startIndex 1, "
     "itemsPerPage and totalResults Okta can page with",
     rfc="should",
-    okta="must",
-    entra="should",
 )
 def test_page_okta_import(target: Target) -> None:
     """Read only: the first page of an Okta import, over whatever the tenant holds.

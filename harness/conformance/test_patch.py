@@ -285,8 +285,6 @@ def test_empty_operations(target: Target) -> None:
     "'Add', 'Replace' and 'Remove' — Entra's capitalised op names — are accepted as "
     "add, replace and remove",
     rfc="should",
-    okta="should",
-    entra="must",
     needs=NEEDS,
     mutating=True,
 )
@@ -794,8 +792,6 @@ ACTIVE_BODIES = [
         'Entra\'s legacy {"op":"Replace","path":"active","value":"False"} sets active to the '
         'boolean false, and "True" back to true',
         rfc="should",
-        okta="skip",
-        entra="must",
         needs=NEEDS,
         mutating=True,
         start=True,
@@ -1079,8 +1075,6 @@ def test_entra_manager_add(target: Target) -> None:
     "(accept a string id)",
     "a manager PATCH whose value is the manager's id as a bare string sets manager.value",
     rfc="skip",
-    okta="skip",
-    entra="should",
     needs=NEEDS,
     mutating=True,
 )

@@ -242,8 +242,6 @@ def test_post_location(target: Target) -> None:
     "the create body Okta sends (externalId 00u…, work e-mail, locale, password, groups []) "
     "is accepted with 201 and stored as sent",
     rfc="should",
-    okta="must",
-    entra="should",
     mutating=True,
 )
 def test_post_okta_body(target: Target) -> None:
@@ -292,8 +290,6 @@ def test_post_okta_body(target: Target) -> None:
     "the create body Entra sends — enterprise extension, meta.resourceType, roles [] and "
     "explicit nulls — is accepted with 201",
     rfc="should",
-    okta="should",
-    entra="must",
     mutating=True,
 )
 def test_post_entra_body(target: Target) -> None:
@@ -569,8 +565,6 @@ def test_get_404(target: Target) -> None:
     "a user with active false is still returned, with active false, by GET and by a userName "
     "filter",
     rfc="should",
-    okta="must",
-    entra="must",
     mutating=True,
 )
 def test_get_inactive(target: Target) -> None:
@@ -609,8 +603,6 @@ def test_get_inactive(target: Target) -> None:
     "string values — a mixed-case userName, a formatted phone number, names with "
     "punctuation — come back exactly as sent",
     rfc="should",
-    okta="must",
-    entra="must",
     mutating=True,
 )
 def test_values_as_sent(target: Target) -> None:
@@ -753,8 +745,6 @@ def test_put_200(target: Target) -> None:
     "PUT replaces the whole user: readWrite attributes left out of the body are cleared, "
     "not kept (replace, not merge)",
     rfc="should",
-    okta="must",
-    entra="should",
     mutating=True,
 )
 def test_put_replace(target: Target) -> None:
@@ -1105,7 +1095,6 @@ def _enterprise_user(target: Target) -> dict[str, Any]:
     "RFC 7643 §4.3 (enterprise User extension); Entra attribute mappings",
     "enterprise extension values (employeeNumber, costCenter, organization, division, "
     "department, manager.value) are stored and returned as sent",
-    okta="should",
     mutating=True,
 )
 def test_enterprise_roundtrip(target: Target) -> None:
@@ -1141,7 +1130,6 @@ def test_enterprise_roundtrip(target: Target) -> None:
     "users.schemas.extension",
     "RFC 7643 §3 (schemas lists the URIs of the schemas whose attributes are present), §3.3",
     "a user holding enterprise extension attributes lists the enterprise URN in schemas",
-    okta="should",
     mutating=True,
 )
 def test_schemas_extension(target: Target) -> None:

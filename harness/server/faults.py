@@ -1779,7 +1779,7 @@ FAULTS: tuple[Fault, ...] = (
         ("users.post.dup-case-409",),
         exchange=(_accept_case_variant,),
         response=(on_resources(_hide_variant_mark),),
-        profile="okta",
+        profile="rfc",
     ),
     Fault(
         "disabled-users-hidden",
