@@ -30,6 +30,7 @@ from harness.reports.model import SCHEMA_PATH
 from harness.scim.errors import ERROR_URN
 from harness.server.app import create_app
 from harness.server.config import ServerConfig
+from harness.server.faults import FAULTS_BY_NAME, faulty_app
 from harness.server.live import LiveServer
 
 TOKEN = "runner-test-token-Zq81xT"
@@ -311,6 +312,25 @@ def test_a_failure_counts_at_most_at_the_level_it_says() -> None:
     assert reported_level("must", CheckFailed("x", "y")) == "must"
     assert reported_level("must", ValueError("a bug")) == "must"
     assert reported_level("must", None) == "must"
+
+
+@pytest.mark.parametrize(
+    ("profile", "verdict", "exit_code"),
+    [("rfc", "warning", 0), ("okta", "failed", 1), ("entra", "failed", 1)],
+)
+def test_an_ignored_filter_weighs_what_the_profile_and_the_spc_say(
+    profile: str, verdict: str, exit_code: int
+) -> None:
+    """SPC filter.supported false and the filter ignored: the RFC profile only warns
+    (such a target should have refused the filter), the IdPs link accounts on the
+    answer whatever the SPC says."""
+    fault = FAULTS_BY_NAME["filter-ignored-unclaimed"]
+    app = faulty_app(fault, ServerConfig(token=TOKEN))
+    result = run(app, select=["filter.not-ignored"], profile=profile)
+    [check] = result.checks
+    assert (check.verdict, result.exit_code) == (verdict, exit_code), check.message
+    assert "the filter was ignored" in check.message
+    assert check.level == ("should" if profile == "rfc" else "must")
 
 
 def test_junit_has_one_testcase_per_check_and_agrees_with_the_counts() -> None:
