@@ -11,7 +11,12 @@
   array, nothing at all, a value of the wrong JSON type, a body over the size
   limit — answered with a 4xx SCIM Error, never a 500, an HTML page or a
   success;
-* unknown endpoints (404) and unsupported methods (405/501).
+* unknown endpoints (404) and unsupported methods (405/501);
+* every kind of error at once (404, 405, 400 filter/PATCH/JSON, 409): a SCIM
+  Error labelled as JSON (``err.schema.all-errors``), as
+  ``application/scim+json`` (``err.media-type``), and without the server's
+  internals — SQL, stack traces, paths, exception classes — in it
+  (``err.no-internals``, patterns in :data:`LEAK_PATTERNS`).
 
 Levels: an RFC MUST/SHALL is ``must``. ``scimType`` itself is OPTIONAL in
 §3.12 except where a section names it with SHALL/MUST (uniqueness §3.3,
