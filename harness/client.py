@@ -76,6 +76,30 @@ class Redactor:
         return REDACTED
 
 
+#: Headers curl writes itself from the URL and the body (a replay must not fix them).
+CURL_OWN_HEADERS = frozenset({"content-length", "host", "accept-encoding", "connection"})
+
+
+def _replayed_header(name: str, value: str, token_variable: str) -> str:
+    """One ``-H`` argument, shell-quoted; a redacted credential reads ``$token_variable``.
+
+    Names are recorded lower-case (httpx); they are case-insensitive (RFC 9110
+    §5.1), so the replay spells them the usual way (``Content-Type``). Values,
+    where case can matter, are replayed exactly.
+    """
+    if name.islower():
+        name = "-".join(part[:1].upper() + part[1:] for part in name.split("-"))
+    if REDACTED not in value:
+        return shlex.quote(f"{name}: {value}")
+    # "bearer [REDACTED]" → "bearer $SCIM_TOKEN": the scheme as sent, the secret from
+    # the environment. Double quotes let the shell expand the variable; everything
+    # else is escaped so that it stays literal.
+    literal = f"{name}: {value}".replace("\\", "\\\\")
+    for char in ('"', "$", "`"):
+        literal = literal.replace(char, f"\\{char}")
+    return '"' + literal.replace(REDACTED, f"${token_variable}") + '"'
+
+
 @dataclass(frozen=True)
 class Exchange:
     """One request and what came back (or why nothing did), already redacted."""
@@ -91,17 +115,31 @@ class Exchange:
     error: str | None = None
 
     def curl(self, token_variable: str = "SCIM_TOKEN") -> str:
-        """A command that replays the request; the token is read from the environment."""
+        """A command that sends the request again, header for header, as it was sent.
+
+        Every recorded header is replayed with its name and value as sent (an
+        ``Authorization: bearer …`` stays lower-case, a custom header or a
+        non-default Content-Type/Accept is kept); only the transport's own
+        headers (:data:`CURL_OWN_HEADERS`) are left to curl. A redacted
+        credential becomes the environment variable ``token_variable`` behind
+        the same scheme, so the token is never printed. Where curl would add a
+        header the request did not have (``Accept: */*``, a form Content-Type
+        for a body), the replay removes it.
+        """
         parts = ["curl", "-sS", "-X", self.method, shlex.quote(self.url)]
+        sent = {name.lower() for name in self.request_headers}
         for name, value in self.request_headers.items():
-            if name.lower() in {"content-length", "host", "accept-encoding", "connection"}:
+            if name.lower() in CURL_OWN_HEADERS:
                 continue
-            if name.lower() == "authorization" and REDACTED in value:
-                parts += ["-H", f'"Authorization: Bearer ${token_variable}"']
-                continue
-            parts += ["-H", shlex.quote(f"{name}: {value}")]
+            parts += ["-H", _replayed_header(name, value, token_variable)]
+        for name in ("accept", "content-type"):
+            if name not in sent and (name == "accept" or self.request_body is not None):
+                # curl adds these by itself; "Name:" with no value makes it send none
+                parts += ["-H", shlex.quote(f"{name.title()}:")]
         if self.request_body is not None:
             parts += ["--data-binary", shlex.quote(self.request_body)]
+        elif self.request_headers.get("content-length", "").strip() == "0":
+            parts += ["--data-binary", "''"]  # an empty body, still sent as one
         return " ".join(parts)
 
     @classmethod

@@ -8,7 +8,9 @@ exception, and the token must appear in no recorded output.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
+import shlex
 import socket
 import threading
 from collections.abc import Iterator
@@ -19,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from harness.client import FAKE_CREDENTIAL, REDACTED, Redactor, ScimClient
+from harness.client import FAKE_CREDENTIAL, REDACTED, Exchange, Redactor, ScimClient
 from harness.scim.schema import USER_URN
 from harness.server.app import create_app
 from harness.server.config import ServerConfig
@@ -72,6 +74,88 @@ def test_a_deliberately_fake_credential_is_kept_so_the_replay_reproduces_it(
     assert fake in fake_exchange.curl() and "$SCIM_TOKEN" not in fake_exchange.curl()
     assert other.request_headers["authorization"] == f"Bearer {REDACTED}"
     assert "some-other" not in everything_recorded(client)
+
+
+def test_the_replay_keeps_the_scheme_as_sent_and_reads_the_token_from_the_environment(
+    client: ScimClient,
+) -> None:
+    """auth.scheme-case sends 'bearer' and 'BEARER': the curl line must send the same,
+    or a failure it reports would not reproduce."""
+    for scheme in ("bearer", "BEARER"):
+        client.get("/Users", headers={"Authorization": f"{scheme} {TOKEN}"})
+    lower, upper = (exchange.curl("MY_TOKEN") for exchange in client.exchanges)
+    assert '-H "Authorization: bearer $MY_TOKEN"' in lower
+    assert '-H "Authorization: BEARER $MY_TOKEN"' in upper
+    assert TOKEN not in lower + upper and REDACTED not in lower + upper
+
+
+def test_the_replay_sends_every_header_the_request_had(client: ScimClient) -> None:
+    """A custom header, a non-default Content-Type and Accept are replayed verbatim;
+    the transport's own headers are left to curl."""
+    client.request(
+        "POST",
+        "/Users",
+        content=b'{"userName": "ada"}',
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            "Accept": "application/json",
+            "X-Request-Id": "it's 42",
+        },
+    )
+    line = client.exchanges[0].curl()
+    argv = shlex.split(line.replace("$SCIM_TOKEN", "TOKEN"))
+    headers = [argv[i + 1] for i, arg in enumerate(argv) if arg == "-H"]
+    assert headers == [
+        "Accept: application/json",
+        "User-Agent: scim-harness",
+        "Authorization: Bearer TOKEN",
+        "Content-Type: application/json; charset=utf-8",
+        "X-Request-Id: it's 42",
+    ]
+    assert argv[argv.index("--data-binary") + 1] == '{"userName": "ada"}'
+    assert argv[:5] == ["curl", "-sS", "-X", "POST", "http://scim.test/Users"]
+
+
+def test_the_replay_adds_no_header_the_request_did_not_have() -> None:
+    """curl sends 'Accept: */*' by itself and a form Content-Type with a body; a
+    request without them is replayed without them ('Name:' removes curl's own)."""
+    exchange = Exchange(
+        method="POST",
+        url="http://scim.test/Users",
+        request_headers={"content-length": "2"},
+        request_body="{}",
+        status=400,
+        response_headers={},
+        response_body="",
+        elapsed_ms=1.0,
+    )
+    argv = shlex.split(exchange.curl())
+    headers = [argv[i + 1] for i, arg in enumerate(argv) if arg == "-H"]
+    assert headers == ["Accept:", "Content-Type:"]
+    empty = dataclasses.replace(
+        exchange, request_headers={"content-length": "0"}, request_body=None
+    )
+    assert shlex.split(empty.curl())[-2:] == ["--data-binary", ""]
+
+
+def test_a_redacted_credential_in_any_header_is_read_from_the_environment() -> None:
+    """Whatever the header, a redacted value becomes the variable, never the secret or
+    the '[REDACTED]' placeholder; shell metacharacters around it stay literal."""
+    scim = ScimClient("http://scim.test", authorization="Token s3cr3t-Header-Value")
+    headers = {
+        "Authorization": "Token s3cr3t-Header-Value",
+        "X-API-Key": "s3cr3t-Header-Value",
+        "X-Note": 'say "$HOME"',
+    }
+    recorded = scim.redactor.headers(headers)
+    exchange = Exchange("GET", "http://scim.test/Users", recorded, None, 200, {}, "", 1.0)
+    line = exchange.curl("VENDOR_TOKEN")
+    assert '-H "Authorization: Token $VENDOR_TOKEN"' in line
+    assert '-H "X-API-Key: $VENDOR_TOKEN"' in line
+    assert "s3cr3t" not in line and REDACTED not in line
+    argv = shlex.split(line.replace("$VENDOR_TOKEN", "T"))
+    assert 'X-Note: say "$HOME"' in argv
+    scim.close()
 
 
 def test_a_wrong_token_is_answered_401_without_raising() -> None:

@@ -26,7 +26,7 @@ import pytest
 from harness.arguments import id_patterns
 from harness.client import Redactor, ScimClient
 from harness.conformance.capabilities import Capabilities
-from harness.conformance.expect import Blocked, CheckFailed
+from harness.conformance.expect import Blocked, CheckFailed, reported_level
 from harness.conformance.messages import render_exchange, render_failure
 from harness.conformance.registry import Check, check_of
 from harness.conformance.results import CheckResult
@@ -148,7 +148,8 @@ def pytest_runtest_makereport(
         return
     found = item.config.stash.get(TARGET_KEY, None)
     profile = found.profile if found else item.config.getoption("scim_profile")
-    level = spec.level(profile)
+    # A failure may count lower than the check's level this run (CheckFailed.at_most).
+    level = reported_level(spec.level(profile), call.excinfo.value if call.excinfo else None)
     previous = item.stash.get(RESULT_KEY, None)
     if report.when == "teardown" and previous is not None and previous.verdict != "passed":
         return  # a cleanup problem after a failure adds nothing to the verdict

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from typing import Any, NoReturn
 
 from harness.client import Exchange, ScimResponse
+from harness.conformance.registry import Level
 from harness.reports.model import Comparison
 from harness.scim.errors import ERROR_URN, SCIM_TYPE_STATUS
 from harness.scim.schema import LIST_RESPONSE_URN as LIST_URN
@@ -29,6 +30,12 @@ class CheckFailed(AssertionError):
 
     ``comparison`` is set where the check compares structures (a resource
     after a PATCH, a round-tripped value): the reports show it as a diff.
+
+    ``at_most`` lowers the level this failure counts at for this run only
+    (``"should"``: a warning even where the check is registered ``must``),
+    for a check whose weight depends on what the target declares — a filter
+    ignored by a target whose ServiceProviderConfig says it does not filter.
+    It never raises a level (see :func:`reported_level`).
     """
 
     def __init__(
@@ -37,12 +44,27 @@ class CheckFailed(AssertionError):
         got: str,
         exchange: Exchange | None = None,
         comparison: Comparison | None = None,
+        *,
+        at_most: Level | None = None,
     ) -> None:
         super().__init__(f"expected {expected}; got {got}")
         self.expected = expected
         self.got = got
         self.exchange = exchange
         self.comparison = comparison
+        self.at_most = at_most
+
+
+_RANK: dict[str, int] = {"skip": 0, "should": 1, "must": 2}
+
+
+def reported_level(level: Level, error: BaseException | None) -> Level:
+    """The level a check's outcome counts at: its registered ``level``, lowered to the
+    failure's ``at_most`` when that is lower (never raised)."""
+    at_most = getattr(error, "at_most", None) if isinstance(error, CheckFailed) else None
+    if at_most is None or _RANK[at_most] >= _RANK[level]:
+        return level
+    return at_most
 
 
 class Blocked(Exception):
@@ -84,8 +106,10 @@ def fail(
     got: str,
     response: ScimResponse | Exchange | None = None,
     comparison: Comparison | None = None,
+    *,
+    at_most: Level | None = None,
 ) -> NoReturn:
-    raise CheckFailed(expected, got, _exchange(response), comparison)
+    raise CheckFailed(expected, got, _exchange(response), comparison, at_most=at_most)
 
 
 def ensure(

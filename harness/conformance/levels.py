@@ -307,7 +307,7 @@ RULES: tuple[Rule, ...] = (
     # -- filters and lists ---------------------------------------------------------
     Rule(
         "filter.eq-lookup",
-        ("filter.eq.username", "filter.decoy"),
+        ("filter.eq.username", "filter.decoy", "filter.not-ignored"),
         okta="must",
         entra="must",
         sources=(_OKTA_LOOKUP, entra(ENTRA_TUTORIAL, "Get User by query")),
@@ -565,7 +565,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "media.scim-json-responses",
-        ("media.response",),
+        ("media.response", "err.media-type"),
         entra="must",
         sources=(entra(ENTRA_TUTORIAL, "General: responses carry application/scim+json"),),
     ),

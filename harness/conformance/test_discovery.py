@@ -31,6 +31,7 @@ from harness.client import ScimResponse
 from harness.conformance.bodies import bulk_body, operation, patch_body
 from harness.conformance.discovery import endpoint_name
 from harness.conformance.expect import (
+    CheckFailed,
     describe,
     ensure,
     expect_error,
@@ -492,6 +493,113 @@ def test_spc_truthful(target: Target, case: Check) -> None:
     feature = case.params["feature"]
     _claimed(target, feature)
     TRUTHFUL[feature](target)
+
+
+# -- disc.spc.under-claim.*: a feature said unsupported that the target honours ------
+
+
+def _sorted_names(target: Target, order: str) -> list[str]:
+    response = target.get(
+        "/Users", params={"sortBy": "userName", "sortOrder": order, "startIndex": 1, "count": 50}
+    )
+    expect_status(response, 200, what=f"sortBy=userName&sortOrder={order}")
+    body = expect_json(response)
+    return [str(item.get("userName", "")).casefold() for item in resources_of(body)]
+
+
+def _honours_sort(target: Target) -> None:
+    """Stronger evidence than the truthful probe (which only wants a ListResponse): the
+    ascending and descending pages are each in order, and not the same order."""
+    for label in ("under-sort-a", "under-sort-b"):
+        target.create_user(label)
+    ascending = _sorted_names(target, "ascending")
+    descending = _sorted_names(target, "descending")
+    ensure(
+        len(set(ascending)) > 1
+        and ascending == sorted(ascending)
+        and descending == sorted(descending, reverse=True),
+        "sorted pages",
+        "unsorted pages",
+    )
+
+
+#: How each feature is seen to work: the truthful probes (they fail when the feature
+#: does not work), a stronger one for sort. changePassword is left out: a password
+#: accepted and silently dropped cannot be told from one changed.
+HONOURED = {
+    "filter": _truthful_filter,
+    "sort": _honours_sort,
+    "patch": _truthful_patch,
+    "etag": _truthful_etag,
+    "bulk": _truthful_bulk,
+}
+
+
+def _under_claim(feature: str, rule: str, title: str) -> Check:
+    return case(
+        f"disc.spc.under-claim.{feature.lower()}",
+        f"RFC 7643 §5; {rule}",
+        title,
+        level="should",
+        needs=("Users",),
+        mutating=True,
+        feature=feature,
+    )
+
+
+@check_table(
+    [
+        _under_claim(
+            "filter",
+            "RFC 7644 §3.4.2.2",
+            "with filter.supported false, the target does not answer a userName eq filter "
+            "with exactly the matching user (else the ServiceProviderConfig under-claims)",
+        ),
+        _under_claim(
+            "sort",
+            "RFC 7644 §3.4.2.3",
+            "with sort.supported false, the target does not sort by userName both ways",
+        ),
+        _under_claim(
+            "patch",
+            "RFC 7644 §3.5.2",
+            "with patch.supported false, a PATCH replace of displayName is not applied",
+        ),
+        _under_claim(
+            "etag",
+            "RFC 7644 §3.14",
+            "with etag.supported false, a resource GET carries no ETag (= meta.version)",
+        ),
+        _under_claim(
+            "bulk",
+            "RFC 7644 §3.7",
+            "with bulk.supported false, POST /Bulk does not carry out the operation it is sent",
+        ),
+    ]
+)
+def test_spc_under_claim(target: Target, case: Check) -> None:
+    """The other side of ``disc.spc.truthful``: a feature the SPC says is unsupported but
+    that works. Clients (and this suite) go by the SPC, so the feature goes unused and
+    untested — a recommendation, since nothing breaks."""
+    feature = case.params["feature"]
+    if target.capabilities.has(feature):
+        pytest.skip(
+            f"the target's /ServiceProviderConfig claims {feature}.supported: "
+            f"disc.spc.truthful.{feature} checks the claim"
+        )
+    start = len(target.client.exchanges)
+    try:
+        HONOURED[feature](target)
+    except CheckFailed:
+        return  # the feature does not work: the SPC says so truthfully
+    evidence = target.client.exchanges[start:]
+    fail(
+        f"{feature}.supported true in the ServiceProviderConfig, since the target supports "
+        f"{feature} (RFC 7643 §5: it says which optional features are supported)",
+        f"{feature}.supported is false, yet {feature} works: a client that reads the "
+        f"ServiceProviderConfig will not use it (and this suite skips what it does not claim)",
+        evidence[-1] if evidence else None,
+    )
 
 
 # --------------------------------------------------------------------------

@@ -11,7 +11,12 @@
   array, nothing at all, a value of the wrong JSON type, a body over the size
   limit — answered with a 4xx SCIM Error, never a 500, an HTML page or a
   success;
-* unknown endpoints (404) and unsupported methods (405/501).
+* unknown endpoints (404) and unsupported methods (405/501);
+* every kind of error at once (404, 405, 400 filter/PATCH/JSON, 409): a SCIM
+  Error labelled as JSON (``err.schema.all-errors``), as
+  ``application/scim+json`` (``err.media-type``), and without the server's
+  internals — SQL, stack traces, paths, exception classes — in it
+  (``err.no-internals``, patterns in :data:`LEAK_PATTERNS`).
 
 Levels: an RFC MUST/SHALL is ``must``. ``scimType`` itself is OPTIONAL in
 §3.12 except where a section names it with SHALL/MUST (uniqueness §3.3,
@@ -23,6 +28,7 @@ leaves open (405 vs 501, the 413 limit, filters on ``password``) are
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -461,3 +467,193 @@ def test_sensitive_filter(target: Target) -> None:
         describe(response),
         response,
     )
+
+
+# --------------------------------------------------------------------------
+# every error a client meets: a SCIM Error, labelled so, with nothing inside
+# --------------------------------------------------------------------------
+
+SCIM_MEDIA_TYPE = "application/scim+json"
+
+
+def _provoked_errors(target: Target) -> list[tuple[str, ScimResponse]]:
+    """One error of each kind a provisioning client meets, provoked without touching
+    anything the run did not create: unknown id and endpoint, a malformed filter, a
+    method an endpoint does not take, and — unless the run is read-only — a bad PATCH
+    (on an id nobody has), a body that is not JSON and a duplicate userName. Only the
+    answers that are errors (4xx/5xx) are judged: whether each kind *is* refused is
+    the business of the other err.* checks."""
+    answers = [
+        ("GET of an unknown id", target.get(f"/Users/{target.absent_id()}")),
+        ("GET of an unknown endpoint", target.get(f"/{target.unique('NoSuchEndpoint')}")),
+        ("a malformed filter", _provoke_invalid_filter(target)),
+        ("GET /.search (a search is a POST, RFC 7644 §3.4.3)", target.get("/.search")),
+    ]
+    if target.read_only or not target.capabilities.has("Users"):
+        return answers
+    bad_patch = patch_body(operation("frobnicate", "nickName", "x"))
+    answers.append(
+        ("a PATCH with an unknown op", target.patch(f"/Users/{target.absent_id()}", bad_patch))
+    )
+    answers.append(("a body that is not JSON", _send_raw(target, "POST", "/Users", b'{"a":')))
+    body = target.user_body("leak-dup")
+    if target.post("/Users", body).ok:
+        answers.append(("a duplicate userName", target.post("/Users", body)))
+    return answers
+
+
+def _errors(target: Target) -> list[tuple[str, ScimResponse]]:
+    return [
+        (what, response)
+        for what, response in _provoked_errors(target)
+        if response.status is not None and response.status >= 400
+    ]
+
+
+@check(
+    "err.schema.all-errors",
+    "RFC 7644 §3.12 ('implementers MUST return the errors in the body of the response in a "
+    "JSON format'); §3.8",
+    "every kind of error (404, 405, 400 filter, PATCH and JSON, 409) is a SCIM Error: a JSON "
+    "body labelled as JSON, the Error schema, 'status' as a string — never an HTML page, "
+    "plain text or an empty body",
+)
+def test_every_error_is_a_scim_error(target: Target) -> None:
+    for what, response in _errors(target):
+        media = response.content_type.split(";", 1)[0].strip().lower()
+        ensure(
+            media in ("application/json", SCIM_MEDIA_TYPE) or media.endswith("+json"),
+            f"{what}: a JSON Content-Type ({SCIM_MEDIA_TYPE}) on the error (RFC 7644 §3.12)",
+            f"Content-Type: {response.content_type or '(none)'}; {describe(response)}",
+            response,
+        )
+        ensure(
+            isinstance(response.body, dict) and not response.error,
+            f"{what}: an RFC 7644 §3.12 error body (a JSON object)",
+            "an empty body" if not response.text.strip() else describe(response),
+            response,
+        )
+        ensure(
+            ERROR_URN in (response.body.get("schemas") or []),
+            f"{what}: 'schemas' = [{ERROR_URN}] (RFC 7644 §3.12)",
+            f"schemas = {response.body.get('schemas')!r}",
+            response,
+        )
+        status = response.body.get("status")
+        ensure(
+            status == str(response.status),
+            f"{what}: 'status' = \"{response.status}\" (RFC 7644 §3.12)",
+            f"status = {status!r}",
+            response,
+        )
+
+
+@check(
+    "err.media-type",
+    "RFC 7644 §3.1, §3.8, §8.1 (application/scim+json, the SCIM media type); Microsoft SCIM "
+    "Validator",
+    "every kind of error (404, 405, 400 filter, PATCH and JSON, 409) is labelled "
+    "application/scim+json like the other answers, not application/json",
+    rfc="should",
+)
+def test_error_media_type(target: Target) -> None:
+    """media.response looks at a 404; a server's other error paths (a validation
+    handler, a conflict, the router's 405) often answer through another framework
+    default. §8.1 notes that older SCIM used application/json and both IdPs read it,
+    so this gates the Entra profile only, as media.response does."""
+    for what, response in _errors(target):
+        media = response.content_type.split(";", 1)[0].strip().lower()
+        ensure(
+            media == SCIM_MEDIA_TYPE,
+            f"{what}: Content-Type {SCIM_MEDIA_TYPE} (RFC 7644 §8.1)",
+            f"Content-Type: {response.content_type or '(none)'}",
+            response,
+        )
+
+
+#: What an error must not show a client: server internals. Each pattern names one
+#: thing that never belongs in a SCIM 'detail' and that no human-readable message
+#: needs; they are written to stay quiet on ordinary English ("select a value from
+#: the list") and on the filter, JSON and attribute names a detail quotes back.
+LEAK_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern, flags))
+    for name, pattern, flags in (
+        # SQL statements (keywords upper-case, as ORMs and drivers print them)
+        ("an SQL statement", r"\bSELECT\s+[\w*\"`\[][^\n]{0,300}?\sFROM\s+[\w\"`\[]", 0),
+        ("an SQL statement", r"\bINSERT\s+INTO\s+[\w\"`\[]", 0),
+        ("an SQL statement", r"\bUPDATE\s+[\w\"`\[.\]]+\s+SET\s+[\w\"`\[]", 0),
+        ("an SQL statement", r"\bDELETE\s+FROM\s+[\w\"`\[]", 0),
+        # database errors
+        ("a database error", r"\bSQLSTATE\b|\bORA-\d{5}\b|\bSQLITE_[A-Z]+\b|\bER_[A-Z_]{4,}\b", 0),
+        ("a database error", r"\bviolates (?:unique|foreign key|not-null|check) constraint\b", 0),
+        ("a database error", r"\bE11000 duplicate key\b|error in your SQL syntax", re.I),
+        ("a database driver", r"\b(?:psycopg2?|sqlalchemy|pymysql|sqlite3|PG::|pgx:)", 0),
+        ("a database driver", r"\b(?:org\.hibernate|Sequelize\w*Error|PrismaClient\w*Error)", 0),
+        # stack traces
+        ("a stack trace", r"Traceback \(most recent call last\)", 0),
+        ("a stack trace", r"\bFile \"[^\"\n]+\", line \d+, in \w", 0),
+        ("a stack trace", r"\bat [\w$.<>]+\([\w$]+\.(?:java|kt|scala|groovy):\d+\)", 0),
+        ("a stack trace", r"\bat [\w.<>`]+\(.*\) in [^\n]+:line \d+", 0),
+        ("a stack trace", r"\bat (?:[\w.<>$]+ )?\(?(?:/|[A-Za-z]:\\|node:)[^\s()]+:\d+:\d+\)?", 0),
+        ("a stack trace", r"\.rb:\d+:in [`']|Stack trace:\s*#0 |goroutine \d+ \[running\]", 0),
+        # file paths of the server's code
+        (
+            "a server file path",
+            r"(?<![\w.:/-])(?:/(?:home|usr|opt|srv|var/www|app|src)/|[A-Za-z]:\\)[^\s\"']*"
+            r"\.(?:py|rb|js|mjs|ts|java|php|go|cs|kt)\b",
+            0,
+        ),
+        ("a server file path", r"(?:site-packages|node_modules|dist-packages)[/\\]", 0),
+        # exception class names
+        (
+            "an exception class name",
+            r"\b(?:[a-z_][a-z0-9_]*\.){2,}[A-Z]\w*(?:Exception|Error)\b"
+            r"|\bSystem\.(?:\w+\.)*\w*Exception\b",
+            0,
+        ),
+        (
+            "an exception class name",
+            r"\b(?:NullPointer|NullReference|ClassCast|IllegalArgument|IllegalState|"
+            r"ArgumentNull|InvalidOperation|IndexOutOfRange|ArrayIndexOutOfBounds|"
+            r"DbUpdate|Sql|SQL|Unhandled)Exception\b"
+            r"|\b(?:Integrity|Operational|Programming|Attribute|Key|Type|Index|Reference)"
+            r"Error\b(?=:|\s*\()",
+            0,
+        ),
+    )
+)
+
+
+def leaks(text: str) -> list[tuple[str, str]]:
+    """What ``text`` gives away: (kind, the text where it starts), each kind once."""
+    found: list[tuple[str, str]] = []
+    for name, pattern in LEAK_PATTERNS:
+        match = None if any(name == kind for kind, _ in found) else pattern.search(text)
+        if match:
+            line_end = text.find("\n", match.end())
+            end = min(match.end() + 60, len(text) if line_end < 0 else line_end)
+            found.append((name, text[match.start() : max(end, match.end())][:160]))
+    return found
+
+
+@check(
+    "err.no-internals",
+    "RFC 7644 §3.12 ('detail': a human-readable message); §7 (security considerations); policy",
+    "no error body shows the server's internals: no SQL text or database error, stack "
+    "trace, server file path or exception class name (in 'detail' or a non-JSON body)",
+    level="should",
+)
+def test_no_internals_in_errors(target: Target) -> None:
+    """A detail is for the administrator reading the IdP's log. SQL text, a stack
+    trace or a path tells an attacker which database, framework and code the server
+    runs and where an input reached unchecked; it tells the administrator nothing they
+    can act on. The whole body is read (a 500 page, a 'trace' member), not just
+    'detail'."""
+    for what, response in _errors(target):
+        found = leaks(response.text)
+        ensure(
+            not found,
+            f"{what}: an error body without server internals (RFC 7644 §7)",
+            "; ".join(f"{kind}: {text!r}" for kind, text in found),
+            response,
+        )

@@ -22,8 +22,15 @@ from typing import Any
 import pytest
 
 from harness.client import ScimResponse
-from harness.conformance.expect import ensure, expect_error, expect_json, fail, resources_of
-from harness.conformance.registry import Check, case, check, check_table
+from harness.conformance.expect import (
+    describe,
+    ensure,
+    expect_error,
+    expect_json,
+    fail,
+    resources_of,
+)
+from harness.conformance.registry import Check, Level, case, check, check_table
 from harness.conformance.support import Levels, expect_scim_type_or_none
 from harness.conformance.target import Target
 from harness.conformance.test_filters import (
@@ -445,3 +452,87 @@ def test_unknown_attr(target: Target) -> None:
         f"{len(resources_of(body))} Resources (the unknown attribute was ignored?)",
         response,
     )
+
+
+# -- a filter silently ignored -------------------------------------------------
+
+OKTA_SCIM_GUIDE = "https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20"
+ENTRA_SCIM_TUTORIAL = (
+    "https://learn.microsoft.com/en-us/entra/identity/app-provisioning/"
+    "use-scim-to-provision-users-and-groups"
+)
+#: The lookups each profile's IdP links accounts on (Okta: userName; Entra: userName
+#: and externalId); the RFC profile asks both.
+IGNORED_LOOKUPS = {
+    "rfc": ("userName", "externalId"),
+    "okta": ("userName",),
+    "entra": ("userName", "externalId"),
+}
+#: A refusal of a filter: how a server that does not filter should answer (§3.12).
+REFUSALS = (400, 403, 501)
+
+
+@check(
+    "filter.not-ignored",
+    f"{FILTERING} ('only those resources matching the filter expression SHALL be "
+    "returned'), §3.12 (a filter the server does not support is refused, not ignored); Okta "
+    f"looks up userName eq before it creates ({OKTA_SCIM_GUIDE}); Entra matches users with "
+    f"userName/externalId eq ({ENTRA_SCIM_TUTORIAL})",
+    "a userName eq (and externalId eq) filter returns exactly the one user it names, never "
+    "other users or the whole collection; a target that does not filter refuses the filter",
+    needs=("Users",),
+    mutating=True,
+)
+def test_filter_not_ignored(target: Target) -> None:
+    """The IdPs decide "link or create" on the answer to this lookup: a filter that is
+    ignored links the first user of an unfiltered list — someone else's account. So it
+    fails under ``okta`` and ``entra`` whatever the ServiceProviderConfig says. Under
+    ``rfc`` it fails too, unless the SPC says ``filter.supported: false``: the target
+    then said it does not filter, and ignoring instead of refusing (§3.12) is only a
+    warning."""
+    claimed = target.capabilities.has("filter")
+    lowered = target.profile == "rfc" and not claimed
+    at_most: Level | None = "should" if lowered else None
+    note = (
+        " (a warning only: the ServiceProviderConfig says filter.supported is false; such "
+        "a target should refuse the filter, RFC 7644 §3.12)"
+        if lowered
+        else ""
+    )
+    user = target.create_user("not-ignored")
+    target.create_user("not-ignored-decoy")  # an ignored filter returns it as well
+    for attribute in IGNORED_LOOKUPS.get(target.profile, IGNORED_LOOKUPS["rfc"]):
+        value = user.get(attribute)
+        if not isinstance(value, str):
+            continue
+        text = f'{attribute} eq "{value}"'
+        response = search(target, "/Users", text)
+        if response.status in REFUSALS and isinstance(response.body, dict) and lowered:
+            continue  # refused, as a target that does not filter should
+        if response.status != 200:
+            fail(
+                f"filter {text}: a ListResponse with the one user it names"
+                + ("" if claimed else ", which the IdP needs whatever the SPC claims"),
+                describe(response),
+                response,
+                at_most=at_most,
+            )
+        body = expect_json(response, f"filter {text}: a ListResponse (RFC 7644 §3.4.2)")
+        ids = [str(item.get("id")) for item in resources_of(body)]
+        others = [i for i in ids if i != user["id"]]
+        total = body.get("totalResults")
+        if others or (isinstance(total, int) and total > 1):
+            fail(
+                f"filter {text} to return only the user it names ({FILTERING})",
+                f"{len(ids)} Resources, {len(others)} of them other users, totalResults "
+                f"{total!r}: the filter was ignored{note}",
+                response,
+                at_most=at_most,
+            )
+        if user["id"] not in ids:
+            fail(
+                f"filter {text} to return the user created with that {attribute}",
+                f"{len(ids)} Resources, totalResults {total!r}, without it{note}",
+                response,
+                at_most=at_most,
+            )

@@ -240,6 +240,9 @@ class Fault:
     config: tuple[tuple[str, Any], ...] = ()
     #: The conformance profile under which the defect matters (IdP-specific ones).
     profile: str = "rfc"
+    #: The defect breaks a recommendation (or a rule the target's own SPC waives): the
+    #: checks in ``caught_by`` report it as a *warning* and the gate still passes.
+    warns: bool = False
 
     def __post_init__(self) -> None:
         if not _FAULT_NAME.match(self.name):
@@ -1312,6 +1315,54 @@ def _refuse_plain_json(request: HttpRequest, context: FaultContext) -> HttpReque
     return request
 
 
+def _error_html_405(
+    request: HttpRequest, response: HttpResponse, context: FaultContext
+) -> HttpResponse:
+    if response.status == 405:
+        return html_page(405, "Method Not Allowed").with_header("allow", response.header("allow"))
+    return response
+
+
+def _json_media_unless_404(body: JsonDict, response: HttpResponse) -> HttpResponse:
+    if response.status == 404:
+        return response
+    return response.with_header("content-type", "application/json; charset=utf-8")
+
+
+#: What an ORM's exception text looks like when a handler passes ``str(exc)`` on.
+_LEAKED_SQL = {
+    409: "psycopg2.errors.UniqueViolation: duplicate key value violates unique constraint "
+    '"scim_users_user_name_key"\nDETAIL:  Key (user_name)=(…) already exists.\n'
+    "[SQL: INSERT INTO scim_users (id, user_name, data) VALUES (%(id)s, %(user_name)s, "
+    "%(data)s)]",
+    404: "sqlalchemy.exc.NoResultFound: No row was found when one was required\n"
+    "[SQL: SELECT scim_users.id, scim_users.data FROM scim_users WHERE scim_users.id = "
+    "%(id_1)s]",
+}
+
+
+def _leak_sql(body: JsonDict, response: HttpResponse) -> HttpResponse:
+    body["detail"] = _LEAKED_SQL[response.status]
+    return response.with_json(body)
+
+
+def _spc_supports(**features: bool) -> ResponseHook:
+    """``GET /ServiceProviderConfig`` saying ``supported`` as given, whatever the server does."""
+
+    def hook(request: HttpRequest, response: HttpResponse, context: FaultContext) -> HttpResponse:
+        body = response.json()
+        if request.method != "GET" or not _DISCOVERY.search(request.path) or response.status != 200:
+            return response
+        if not isinstance(body, dict) or "ServiceProviderConfig" not in str(body.get("schemas")):
+            return response
+        for name, supported in features.items():
+            section = body.get(name)
+            body[name] = {**(section if isinstance(section, dict) else {}), "supported": supported}
+        return response.with_json(body)
+
+    return hook
+
+
 def _squeezed(value: Json) -> Json:
     if isinstance(value, str):
         return "".join(char if ord(char) < 128 else "?" for char in value)
@@ -1945,7 +1996,7 @@ FAULTS: tuple[Fault, ...] = (
         "The filter parameter is ignored: every resource is returned.",
         "Okta looks users up by userName eq before create and links the first result "
         "(okta-provisioning.md); checks-catalog filter.decoy",
-        ("filter.eq.username", "filter.decoy"),
+        ("filter.eq.username", "filter.decoy", "filter.not-ignored"),
         request=(rewrite_params(without("filter")),),
     ),
     Fault(
@@ -1955,6 +2006,17 @@ FAULTS: tuple[Fault, ...] = (
         "(checks-catalog vendor bug 14)",
         ("filter.subattr-multi",),
         response=(on_list(_duplicate_multi_valued),),
+    ),
+    Fault(
+        "filter-ignored-unclaimed",
+        "The ServiceProviderConfig says filter.supported false, and a filter is ignored "
+        "instead of refused.",
+        "RFC 7643 §5, RFC 7644 §3.12 (a server that does not filter should refuse a filter); "
+        "a warning under the rfc profile, a failure under okta and entra",
+        ("filter.not-ignored",),
+        request=(rewrite_params(without("filter")),),
+        response=(_spc_supports(filter=False),),
+        warns=True,
     ),
     Fault(
         "filter-invalid-500",
@@ -2235,6 +2297,42 @@ FAULTS: tuple[Fault, ...] = (
         "RFC 7644 §3.8 (UTF-8); checks-catalog media.utf8",
         ("media.utf8",),
         request=(_ascii_only,),
+    ),
+    Fault(
+        "error-html-405",
+        "A method an endpoint does not take is answered with the router's HTML 405 page.",
+        "RFC 7644 §3.12 (errors in a JSON body); a framework's default 405 before the SCIM "
+        "layer runs (checks-catalog err.schema)",
+        ("err.schema.all-errors",),
+        response=(_error_html_405,),
+    ),
+    Fault(
+        "error-json-media",
+        "Errors other than 404 are labelled application/json (a validation or conflict "
+        "handler's default), successes and 404 application/scim+json.",
+        "RFC 7644 §3.1, §8.1; Entra (checks-catalog media.response, IdP E)",
+        ("err.media-type",),
+        response=(on_error(_json_media_unless_404),),
+        profile="entra",
+    ),
+    Fault(
+        "error-leaks-sql",
+        "Error details pass the ORM's exception text on: SQL statements, driver and "
+        "exception class names.",
+        "RFC 7644 §7 (security considerations); an exception handler that returns str(exc) "
+        "as 'detail'",
+        ("err.no-internals",),
+        response=(on_error(_leak_sql, lambda body, response: response.status in _LEAKED_SQL),),
+        warns=True,
+    ),
+    Fault(
+        "spc-under-claims",
+        "The ServiceProviderConfig says filter, sort, patch, etag and bulk are unsupported; "
+        "the server supports them all.",
+        "RFC 7643 §5 (clients go by the SPC: the features go unused and their checks are skipped)",
+        ("disc.spc.under-claim",),
+        response=(_spc_supports(filter=False, sort=False, patch=False, etag=False, bulk=False),),
+        warns=True,
     ),
     # -- bulk --------------------------------------------------------------------
     Fault(

@@ -19,6 +19,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from harness.conformance.expect import CheckFailed, reported_level
 from harness.conformance.progress import summary
 from harness.conformance.results import RunResult, baseline_json, write_json
 from harness.conformance.runner import RunOptions, run_suite
@@ -26,8 +27,10 @@ from harness.plugin import READ_ONLY_REASON
 from harness.reports.build import from_run
 from harness.reports.junit import render_junit
 from harness.reports.model import SCHEMA_PATH
+from harness.scim.errors import ERROR_URN
 from harness.server.app import create_app
 from harness.server.config import ServerConfig
+from harness.server.faults import FAULTS_BY_NAME, faulty_app
 from harness.server.live import LiveServer
 
 TOKEN = "runner-test-token-Zq81xT"
@@ -277,6 +280,57 @@ def test_the_token_appears_in_no_output(capsys) -> None:
     assert "you sent Bearer [REDACTED]" in outputs[0]
     for text in outputs:
         assert TOKEN not in text
+
+
+def test_the_replay_of_a_failure_sends_what_the_check_sent() -> None:
+    """auth.scheme-case fails on a target that wants 'Bearer' spelled so: the curl line
+    of the failure replays the lower-case 'bearer' it sent (else it would succeed and
+    reproduce nothing), the token read from the variable the run was told."""
+    inner = reference()
+
+    async def case_sensitive(scope, receive, send):
+        auth = dict(scope.get("headers") or []).get(b"authorization", b"")
+        if scope["type"] == "http" and auth.split(b" ")[0] in (b"bearer", b"BEARER"):
+            body = json.dumps({"schemas": [ERROR_URN], "status": "401"}).encode()
+            return await _answer(send, 401, b"application/scim+json", body)
+        return await inner(scope, receive, send)
+
+    result = run(case_sensitive, select=["auth.scheme-case"], token_env="VENDOR_TOKEN")
+    [failed] = result.blocking()
+    assert failed.id == "auth.scheme-case"
+    replay = failed.message.split("replay:", 1)[1]
+    assert '-H "Authorization: bearer $VENDOR_TOKEN"' in replay
+    assert TOKEN not in failed.message and "Bearer $" not in replay
+
+
+def test_a_failure_counts_at_most_at_the_level_it_says() -> None:
+    """CheckFailed(at_most=...) lowers a level for one run, never raises it."""
+    lowered = CheckFailed("x", "y", at_most="should")
+    assert reported_level("must", lowered) == "should"
+    assert reported_level("should", lowered) == "should"
+    assert reported_level("should", CheckFailed("x", "y", at_most="must")) == "should"
+    assert reported_level("must", CheckFailed("x", "y")) == "must"
+    assert reported_level("must", ValueError("a bug")) == "must"
+    assert reported_level("must", None) == "must"
+
+
+@pytest.mark.parametrize(
+    ("profile", "verdict", "exit_code"),
+    [("rfc", "warning", 0), ("okta", "failed", 1), ("entra", "failed", 1)],
+)
+def test_an_ignored_filter_weighs_what_the_profile_and_the_spc_say(
+    profile: str, verdict: str, exit_code: int
+) -> None:
+    """SPC filter.supported false and the filter ignored: the RFC profile only warns
+    (such a target should have refused the filter), the IdPs link accounts on the
+    answer whatever the SPC says."""
+    fault = FAULTS_BY_NAME["filter-ignored-unclaimed"]
+    app = faulty_app(fault, ServerConfig(token=TOKEN))
+    result = run(app, select=["filter.not-ignored"], profile=profile)
+    [check] = result.checks
+    assert (check.verdict, result.exit_code) == (verdict, exit_code), check.message
+    assert "the filter was ignored" in check.message
+    assert check.level == ("should" if profile == "rfc" else "must")
 
 
 def test_junit_has_one_testcase_per_check_and_agrees_with_the_counts() -> None:
