@@ -1287,6 +1287,16 @@ def _ignored_on_put(target: Target, subject: Subject, declared: Declared, _other
             got,
         )
         return
+    # The membership must exist before the PUT, or the check would blame the PUT
+    # for a Group POST that dropped its members (groups.* judge that).
+    with precondition("a Group created with the user as a member, listing it"):
+        members, got = _group_members(target, group["id"])
+        ensure(
+            created["id"] in members,
+            f"the Group POSTed with member {created['id']!r} to list it",
+            f"Group members {members!r}",
+            got,
+        )
     body["groups"] = []
     response = target.put(path, body)
     expect_resource(response, 200, what="PUT with 'groups': [] (RFC 7644 §3.5.1)")

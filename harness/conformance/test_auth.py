@@ -28,6 +28,7 @@ from harness.conformance.expect import (
     expect_resource,
     expect_status,
     fail,
+    precondition,
 )
 from harness.conformance.registry import check
 from harness.conformance.target import Target
@@ -175,6 +176,11 @@ def test_scheme_case(target: Target) -> None:
     token = target.client.token
     if not token:
         fail("a token to authenticate with (--scim-token-env)", "the run has no token")
+    # The same request with the scheme as the client spells it must work first:
+    # a listing that fails for another reason (a 500 on ?count) says nothing
+    # about the scheme's case, and is its own root cause.
+    with precondition("the same listing with the run's own Authorization header"):
+        expect_list(target.get("/Users", params={"count": 1}), what="GET /Users?count=1")
     for scheme in ("bearer", "BEARER"):
         response = target.get(
             "/Users", headers={"Authorization": f"{scheme} {token}"}, params={"count": 1}

@@ -28,6 +28,7 @@ from harness.conformance.expect import (
     expect_error,
     expect_json,
     fail,
+    precondition,
     resources_of,
 )
 from harness.conformance.registry import Check, Level, case, check, check_table
@@ -168,9 +169,27 @@ LOGIC_CASES = [
 ]
 
 
+#: Rows that judge the *spelling* of a filter (case of names and operators) first
+#: send the same filter spelled canonically: when that answer is already wrong,
+#: the defect is the operator itself (``filter.not``, ``filter.or`` … judge it),
+#: and the spelling check is blocked rather than failed for someone else's cause.
+CANONICAL: dict[str, str] = {
+    "filter.op-case": 'userName eq "{alpha}"',
+    "filter.op-case.logical": (
+        '(userName eq "{beta}" or userName eq "{alpha}") and not (userName eq "{beta}")'
+    ),
+}
+
+
 @check_table(LOGIC_CASES)
 def test_logic(target: Target, case: Check) -> None:
     population = users(target)
+    canonical = CANONICAL.get(case.id)
+    if canonical is not None:
+        plain = population.format(canonical)
+        with precondition(f"the same filter spelled canonically: {plain}"):
+            answer = search(target, "/Users", plain)
+            expect_matches(population, answer, plain, case.params["expect"], case.params["why"])
     text = population.format(case.params["filter"])
     if case.params["scoped"]:
         text = population.scoped(text)
