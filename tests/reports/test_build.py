@@ -21,6 +21,7 @@ def exchange(method: str = "GET", body: str = "{}", status: int = 200) -> Exchan
 
 # -- conformance run: readiness per profile ---------------------------------------
 
+
 def spec(
     check_id: str, rule: str, rfc: str, okta: str, entra: str, needs: tuple[str, ...] = ()
 ) -> Check:

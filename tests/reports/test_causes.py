@@ -125,3 +125,21 @@ def test_shapes_and_blanks() -> None:
     key_a, _ = signature("x", "HTTP 500", exchange("GET", "http://h/Users", None, "timeout"))
     key_b, _ = signature("x", "timeout", exchange("GET", "http://h/Users", None, "timeout"))
     assert key_a.startswith("status|") and key_b.startswith("status|")
+
+
+def test_numeric_status_on_a_real_run_is_one_cause() -> None:
+    """The field corpus's commonest cascade: a server writing ``"status": 409`` as a
+    number failed 16–19 checks; the planted fault fails many more, all one cause."""
+    from harness.conformance.runner import RunOptions, run_suite
+    from harness.reports.build import from_run
+    from harness.server.config import ServerConfig
+    from harness.server.faults import FAULTS_BY_NAME, faulty_app
+
+    token = "causes-token-7d3e"
+    app = faulty_app(FAULTS_BY_NAME["error-status-number"], ServerConfig(token=token))
+    report = from_run(run_suite(RunOptions(app=app, token=token, select=["err.*", "auth.*"])))
+    failed = [entry.id for entry in report.entries if entry.verdict == "failed"]
+    assert len(failed) >= 5
+    (cause,) = report.failed_causes()
+    assert sorted(cause.failed) == sorted(failed)
+    assert "status" in cause.title
