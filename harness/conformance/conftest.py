@@ -182,7 +182,10 @@ def pytest_runtest_makereport(
         report.outcome = "skipped"
         report.longrepr = (str(item.path), item.location[1] or 0, f"blocked: {error.step}")
     elif report.failed:
-        result.verdict = "failed" if level == "must" else "warning"
+        # An exception that is not a failed expectation is the check tripping
+        # (a KeyError on a body it did not guard): the harness could not judge.
+        crashed = not isinstance(error, CheckFailed)
+        result.verdict = "warning" if level != "must" else "error" if crashed else "failed"
         result.message = redactor.text(_message(spec, call, report, exchanges, token_variable))
         failure = _failure(call, exchanges).to_json()
         result.failure = Failure.from_json(redact_json(failure, redactor))

@@ -22,6 +22,7 @@ TAGS = {
     "failed": "FAIL",
     "warning": "WARN",
     "blocked": "BLKD",
+    "error": "ERR!",
     "skipped": "SKIP",
 }
 

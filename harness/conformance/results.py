@@ -15,7 +15,11 @@ Verdicts:
 * ``blocked`` — started, but a precondition failed (a setup POST refused, a
   shared resource that could not be built): no verdict on the rule, and
   ``blocked_by`` names the step. Not a failure: the defect behind it is
-  reported by the check whose rule it breaks.
+  reported by the check whose rule it breaks;
+* ``error`` — a required check stopped on an exception of its own (not a
+  failed expectation): the harness could not judge, which fails the gate
+  like a failure — a check that cannot judge never passes it — and is a
+  bug of ours to fix, with the traceback in ``message``.
 
 A failure whose id is in the baseline stays ``failed`` with ``baselined``
 true: it is reported, but does not fail the gate.
@@ -32,7 +36,7 @@ from typing import Any, Literal
 from harness.client import Exchange
 from harness.reports.model import Failure
 
-Verdict = Literal["passed", "failed", "warning", "skipped", "blocked"]
+Verdict = Literal["passed", "failed", "warning", "skipped", "blocked", "error"]
 BASELINE_FORMAT = "scim-harness/baseline"
 BASELINE_VERSION = 1
 
@@ -125,7 +129,11 @@ class RunResult:
 
     def blocking(self) -> list[CheckResult]:
         """Failures that fail the gate: required, and not excused by the baseline."""
-        return [r for r in self.checks if r.verdict == "failed" and not r.baselined]
+        return [
+            r
+            for r in self.checks
+            if (r.verdict == "failed" and not r.baselined) or r.verdict == "error"
+        ]
 
     def failed_ids(self) -> list[str]:
         return [r.id for r in self.checks if r.verdict == "failed"]

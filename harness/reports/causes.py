@@ -40,7 +40,7 @@ from urllib.parse import parse_qsl, urlsplit
 from harness.client import Exchange
 
 #: Which verdicts take part, and in which role.
-ROLES = {"failed": "failed", "warning": "warned", "blocked": "blocked"}
+ROLES = {"failed": "failed", "error": "failed", "warning": "warned", "blocked": "blocked"}
 #: The ``got`` of a wrong field: ``status = 409``, ``meta.location = None``.
 _FIELD = re.compile(r"^(?P<name>[A-Za-z_$][\w.$:\[\]'\"-]{0,80}) = ")
 #: The ``got`` of a status or transport failure: ``HTTP 500 (text/html): …``.
@@ -132,7 +132,7 @@ def group_causes(entries: Iterable[Any], prefix: str = "") -> list[Cause]:
             cause.title, cause.rule, cause.reproducer = title, entry.rule, entry.id
             sizes[key] = _size(entry, role)
         getattr(cause, role).append(entry.id)
-        if role == "failed" and not entry.baselined:
+        if entry.blocking:
             cause.blocking = True
     return sorted(causes.values(), key=_order)
 

@@ -361,3 +361,23 @@ def test_parallel_workers_give_the_same_verdicts_and_clean_up() -> None:
     assert two.removed >= one.removed > 0 and two.leftovers == []
     assert left.body["totalResults"] == 0
     validate(two)
+
+
+def test_a_check_that_trips_is_an_error_not_a_failure(monkeypatch) -> None:
+    """An exception that is not a failed expectation (a KeyError on a body the check
+    did not guard) means the harness could not judge: verdict ``error``, which fails
+    the gate (a check that cannot judge never passes it), with the traceback."""
+    import harness.conformance.test_users as checks
+
+    def tripping(resource):
+        raise KeyError("givenName")
+
+    monkeypatch.setattr(checks, "user_path", tripping)
+    result = run(select=["users.get.200", "users.post.201"])
+    verdicts = {check.id: check.verdict for check in result.checks}
+    assert verdicts == {"users.get.200": "error", "users.post.201": "passed"}, verdicts
+    assert result.exit_code == 1 and [c.id for c in result.blocking()] == ["users.get.200"]
+    (tripped,) = [c for c in result.checks if c.verdict == "error"]
+    assert "unexpected error" in tripped.message and "KeyError" in tripped.message
+    report = from_run(result)
+    assert report.counts()["error"] == 1 and report.blocking()[0].id == "users.get.200"
