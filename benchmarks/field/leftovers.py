@@ -27,6 +27,8 @@ def scan(base, endpoint, token, prefixes, limit=20000):
             return found, f"{type(exc).__name__}: {exc}"
         items = page.get("Resources") or []
         for r in items:
+            if not isinstance(r, dict):  # a server that stored a non-object body (seen: a JSON array)
+                r = {"userName": json.dumps(r)[:500], "id": None}
             text = json.dumps([r.get("userName"), r.get("displayName"), r.get("externalId"),
                                r.get("emails")])
             if any(p and p in text for p in prefixes):

@@ -50,6 +50,7 @@ async function main() {
         const raw = Buffer.concat(chunks).toString('utf8');
         let body;
         try { body = raw ? JSON.parse(raw) : undefined; } catch { body = undefined; }
+        // As the documented hosts do (extractAuthToken): the second word of Authorization.
         const auth = req.headers.authorization || '';
         const q = url.searchParams;
         const request = {
@@ -58,7 +59,7 @@ async function main() {
           directoryId,
           resourceId: resourceId ? decodeURIComponent(resourceId) : undefined,
           resourceType: path === 'Users' ? 'users' : 'groups',
-          apiSecret: auth.startsWith('Bearer ') ? auth.slice(7) : null,
+          apiSecret: auth.split(' ')[1] || null,
           query: {
             count: q.get('count') ? parseInt(q.get('count'), 10) : undefined,
             startIndex: q.get('startIndex') ? parseInt(q.get('startIndex'), 10) : undefined,

@@ -8,9 +8,16 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"; . "$here/../common.sh"
 PORT="${1:-8302}"; VERSION=11.0.2
-PY="${FIELD_PY312:-$(command -v python3.12 || command -v python3.13)}"
+pick_python() {
+  local c
+  for c in "${FIELD_PY312:-}" python3.13 python3.12 python3; do
+    [ -n "$c" ] && "$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$c"; return; }
+  done
+  echo "mlflow-oidc-auth needs Python >= 3.12 (set FIELD_PY312)" >&2; return 1
+}
 d="$(field_dir mlflow-oidc-auth)"
-if ! "$d/venv/bin/pip" show mlflow-oidc-auth 2>/dev/null | grep -q "^Version: $VERSION$"; then
+if [ "$("$d/venv/bin/pip" show mlflow-oidc-auth 2>/dev/null | sed -n 's/^Version: //p')" != "$VERSION" ]; then
+  PY="$(pick_python)"
   "$PY" -m venv "$d/venv" >&2
   "$d/venv/bin/pip" install -q "mlflow-oidc-auth==$VERSION" >&2
 fi
@@ -27,7 +34,8 @@ echo $! > "$d/server.pid"
 wait_http "http://127.0.0.1:$PORT/scim/v2/ServiceProviderConfig" 180
 token="$("$d/venv/bin/python" - <<'PY'
 from mlflow_oidc_auth.store import store
-record, plaintext = store.create_scim_token("scim-field-corpus", "scim-field-corpus", None)
+import time
+record, plaintext = store.create_scim_token(f"scim-field-corpus-{time.time_ns()}", "scim-field-corpus", None)
 print(plaintext)
 PY
 )"

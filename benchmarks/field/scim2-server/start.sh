@@ -5,7 +5,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"; . "$here/../common.sh"
 PORT="${1:-8301}"; VERSION=0.8.3
 d="$(field_dir scim2-server)"
-if [ ! -x "$d/venv/bin/scim2-server" ] || ! "$d/venv/bin/pip" show scim2-server 2>/dev/null | grep -q "^Version: $VERSION$"; then
+if [ "$("$d/venv/bin/pip" show scim2-server 2>/dev/null | sed -n 's/^Version: //p')" != "$VERSION" ]; then
   python3 -m venv "$d/venv" >&2
   "$d/venv/bin/pip" install -q "scim2-server==$VERSION" >&2
 fi
