@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+here="$(cd "$(dirname "$0")" && pwd)"; . "$here/../common.sh"
+stop_pidfile "$FIELD_HOME/mlflow-oidc-auth/server.pid"

@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Print the failed/warning/error entries of scim-harness JSON reports, compactly, for triage.
+
+Usage: summarize.py REPORT.json [...] [--exchanges N] [--body CHARS]
+"""
+import argparse
+import json
+import sys
+
+
+def short(value, limit):
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[:limit] + f"…(+{len(text) - limit})"
+
+
+def show_exchange(ex, limit, indent="      "):
+    resp = ex.get("response") or {}
+    print(f"{indent}{ex.get('method')} {ex.get('url')} -> {resp.get('status')} {ex.get('error') or ''}")
+    body = (ex.get("request") or {}).get("body")
+    if body not in (None, ""):
+        print(f"{indent}  req: {short(body, limit)}")
+    if resp.get("body") not in (None, ""):
+        print(f"{indent}  resp: {short(resp.get('body'), limit)}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("reports", nargs="+")
+    ap.add_argument("--exchanges", type=int, default=1, help="exchanges per entry (the evidence one first)")
+    ap.add_argument("--body", type=int, default=400)
+    ap.add_argument("--verdicts", default="failed,warning,error")
+    args = ap.parse_args()
+    wanted = set(args.verdicts.split(","))
+    for path in args.reports:
+        doc = json.load(open(path))
+        print(f"== {path}: source={doc['source']} profile={doc.get('profile')} counts={doc['counts']} "
+              f"exit={doc['exit_code']} problem={doc.get('problem')}")
+        left = (doc.get("cleanup") or {}).get("leftovers") or []
+        if left:
+            print(f"   leftovers: {len(left)} {short(left, 300)}")
+        for e in doc["entries"]:
+            if e["verdict"] not in wanted:
+                continue
+            f = e.get("failure") or {}
+            print(f"-- [{e['verdict']}/{e.get('level')}] {e['id']}  ({short(e.get('rule') or '', 80)})")
+            if f:
+                print(f"   expected: {short(f.get('expected'), args.body)}")
+                print(f"   got:      {short(f.get('got'), args.body)}")
+            elif e.get("message"):
+                print(f"   message: {short(e['message'], args.body)}")
+            for s in e.get("steps") or []:
+                if s.get("verdict") == "failed":
+                    print(f"   step {s.get('index')} line {s.get('line')} {s.get('event')} {short(s.get('argument'), 150)}")
+                    for msg in s.get("failures") or []:
+                        print(f"     ! {short(msg, args.body)}")
+                    if s.get("okta_message"):
+                        print(f"     okta: {short(s['okta_message'], 200)}")
+            exs = e.get("exchanges") or []
+            idx = f.get("exchange")
+            order = ([idx] if isinstance(idx, int) and idx < len(exs) else []) + [i for i in range(len(exs)) if i != idx]
+            for i in order[: args.exchanges]:
+                show_exchange(exs[i], args.body)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

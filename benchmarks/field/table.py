@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""Markdown table of the counts of a run_corpus.sh output directory.
+
+Usage: table.py OUTDIR   (one row per server subdirectory)
+"""
+import json
+import os
+import sys
+
+
+def load(path):
+    try:
+        with open(path) as fh:
+            return json.load(fh)
+    except (OSError, ValueError):
+        return None
+
+
+def main():
+    out = sys.argv[1]
+    print("| server | rfc failed/warn | okta failed/warn | entra failed/warn | okta run scenarios failed | "
+          "fuzz findings (examples, s) | leftovers reported / found by scan |")
+    print("|---|---|---|---|---|---|---|")
+    for name in sorted(os.listdir(out)):
+        d = os.path.join(out, name)
+        if not os.path.isdir(d) or not os.path.exists(os.path.join(d, "run-rfc.json")):
+            continue
+        cells = [name]
+        reported = found = 0
+        for profile in ("rfc", "okta", "entra"):
+            doc = load(os.path.join(d, f"run-{profile}.json"))
+            c = doc["counts"] if doc else {}
+            cells.append(f"{c.get('failed', '–')} / {c.get('warning', '–')}" if doc else "–")
+        okta = load(os.path.join(d, "okta-run.json"))
+        cells.append(f"{okta['counts']['failed'] + okta['counts']['error']} of {okta['counts']['total'] - okta['counts']['skipped']}" if okta else "–")
+        fuzz = load(os.path.join(d, "fuzz.json"))
+        if fuzz:
+            f = fuzz.get("facts") or {}
+            cells.append(f"{f.get('findings')} ({f.get('examples')}, {f.get('duration_s')})")
+        else:
+            cells.append("–")
+        for rep in ("run-rfc", "run-okta", "run-entra", "okta-run", "fuzz"):
+            left = load(os.path.join(d, f"leftovers-{rep}.json")) or {}
+            reported += left.get("reported_leftovers", 0) or 0
+            found += sum((left.get(k) or {}).get("count", 0) for k in ("Users", "Groups"))
+        cells.append(f"{reported} / {found}")
+        print("| " + " | ".join(str(c) for c in cells) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
