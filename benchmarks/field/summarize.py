@@ -3,6 +3,7 @@
 
 Usage: summarize.py REPORT.json [...] [--exchanges N] [--body CHARS]
 """
+
 import argparse
 import json
 import sys
@@ -15,7 +16,10 @@ def short(value, limit):
 
 def show_exchange(ex, limit, indent="      "):
     resp = ex.get("response") or {}
-    print(f"{indent}{ex.get('method')} {ex.get('url')} -> {resp.get('status')} {ex.get('error') or ''}")
+    print(
+        f"{indent}{ex.get('method')} {ex.get('url')} -> {resp.get('status')} "
+        f"{ex.get('error') or ''}"
+    )
     body = (ex.get("request") or {}).get("body")
     if body not in (None, ""):
         print(f"{indent}  req: {short(body, limit)}")
@@ -26,15 +30,21 @@ def show_exchange(ex, limit, indent="      "):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("reports", nargs="+")
-    ap.add_argument("--exchanges", type=int, default=1, help="exchanges per entry (the evidence one first)")
+    ap.add_argument(
+        "--exchanges", type=int, default=1, help="exchanges per entry (the evidence one first)"
+    )
     ap.add_argument("--body", type=int, default=400)
     ap.add_argument("--verdicts", default="failed,warning,error")
     args = ap.parse_args()
     wanted = set(args.verdicts.split(","))
     for path in args.reports:
-        doc = json.load(open(path))
-        print(f"== {path}: source={doc['source']} profile={doc.get('profile')} counts={doc['counts']} "
-              f"exit={doc['exit_code']} problem={doc.get('problem')}")
+        with open(path, encoding="utf-8") as handle:
+            doc = json.load(handle)
+        print(
+            f"== {path}: source={doc['source']} profile={doc.get('profile')} "
+            f"counts={doc['counts']} "
+            f"exit={doc['exit_code']} problem={doc.get('problem')}"
+        )
         left = (doc.get("cleanup") or {}).get("leftovers") or []
         if left:
             print(f"   leftovers: {len(left)} {short(left, 300)}")
@@ -42,7 +52,10 @@ def main():
             if e["verdict"] not in wanted:
                 continue
             f = e.get("failure") or {}
-            print(f"-- [{e['verdict']}/{e.get('level')}] {e['id']}  ({short(e.get('rule') or '', 80)})")
+            print(
+                f"-- [{e['verdict']}/{e.get('level')}] {e['id']}  "
+                f"({short(e.get('rule') or '', 80)})"
+            )
             if f:
                 print(f"   expected: {short(f.get('expected'), args.body)}")
                 print(f"   got:      {short(f.get('got'), args.body)}")
@@ -50,14 +63,19 @@ def main():
                 print(f"   message: {short(e['message'], args.body)}")
             for s in e.get("steps") or []:
                 if s.get("verdict") == "failed":
-                    print(f"   step {s.get('index')} line {s.get('line')} {s.get('event')} {short(s.get('argument'), 150)}")
+                    print(
+                        f"   step {s.get('index')} line {s.get('line')} {s.get('event')} "
+                        f"{short(s.get('argument'), 150)}"
+                    )
                     for msg in s.get("failures") or []:
                         print(f"     ! {short(msg, args.body)}")
                     if s.get("okta_message"):
                         print(f"     okta: {short(s['okta_message'], 200)}")
             exs = e.get("exchanges") or []
             idx = f.get("exchange")
-            order = ([idx] if isinstance(idx, int) and idx < len(exs) else []) + [i for i in range(len(exs)) if i != idx]
+            order = ([idx] if isinstance(idx, int) and idx < len(exs) else []) + [
+                i for i in range(len(exs)) if i != idx
+            ]
             for i in order[: args.exchanges]:
                 show_exchange(exs[i], args.body)
     return 0

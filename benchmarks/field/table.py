@@ -3,6 +3,7 @@
 
 Usage: table.py OUTDIR   (one row per server subdirectory)
 """
+
 import json
 import os
 import sys
@@ -18,8 +19,11 @@ def load(path):
 
 def main():
     out = sys.argv[1]
-    print("| server | rfc failed/warn | okta failed/warn | entra failed/warn | okta run scenarios failed | "
-          "fuzz findings (examples, s) | leftovers reported / found by scan |")
+    print(
+        "| server | rfc failed/warn | okta failed/warn | entra failed/warn "
+        "| okta run scenarios failed | "
+        "fuzz findings (examples, s) | leftovers reported / found by scan |"
+    )
     print("|---|---|---|---|---|---|---|")
     for name in sorted(os.listdir(out)):
         d = os.path.join(out, name)
@@ -32,7 +36,12 @@ def main():
             c = doc["counts"] if doc else {}
             cells.append(f"{c.get('failed', '–')} / {c.get('warning', '–')}" if doc else "–")
         okta = load(os.path.join(d, "okta-run.json"))
-        cells.append(f"{okta['counts']['failed'] + okta['counts']['error']} of {okta['counts']['total'] - okta['counts']['skipped']}" if okta else "–")
+        cells.append(
+            f"{okta['counts']['failed'] + okta['counts']['error']} of "
+            f"{okta['counts']['total'] - okta['counts']['skipped']}"
+            if okta
+            else "–"
+        )
         fuzz = load(os.path.join(d, "fuzz.json"))
         if fuzz:
             f = fuzz.get("facts") or {}
