@@ -259,7 +259,7 @@ def test_report_round_trips_and_matches_its_schema(tmp_path: Path) -> None:
     path.write_text(report_json_text(from_okta(run)), encoding="utf-8")
     report = json.loads(path.read_text())
     jsonschema.validate(report, json.loads(SCHEMA_PATH.read_text()))
-    assert report["counts"] == {"passed": 0, "failed": 1, "warning": 0, "skipped": 1,
+    assert report["counts"] == {"passed": 0, "failed": 1, "warning": 0, "blocked": 0, "skipped": 1,
                                 "error": 0, "baselined": 0, "total": 2}  # fmt: skip
     assert [step["verdict"] for step in report["entries"][0]["steps"]] == ["passed", "failed"]
     assert TOKEN not in path.read_text()
