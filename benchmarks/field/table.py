@@ -17,10 +17,22 @@ def load(path):
         return None
 
 
+def _run_cell(doc):
+    """``failed (causes) / warnings / blocked``: causes and blocked only where the
+    report has them (reports written before root causes and ``blocked`` existed)."""
+    c = doc["counts"]
+    causes = doc.get("causes")
+    failed = str(c.get("failed", "–"))
+    if causes is not None:
+        failed += f" ({sum(1 for cause in causes if cause.get('failed'))})"
+    cell = f"{failed} / {c.get('warning', '–')}"
+    return cell + (f" / {c['blocked']}" if "blocked" in c else "")
+
+
 def main():
     out = sys.argv[1]
     print(
-        "| server | rfc failed/warn | okta failed/warn | entra failed/warn "
+        "| server | rfc failed (causes) / warn / blocked | okta … | entra … "
         "| okta run scenarios failed | "
         "fuzz findings (examples, s) | leftovers reported / found by scan |"
     )
@@ -33,8 +45,7 @@ def main():
         reported = found = 0
         for profile in ("rfc", "okta", "entra"):
             doc = load(os.path.join(d, f"run-{profile}.json"))
-            c = doc["counts"] if doc else {}
-            cells.append(f"{c.get('failed', '–')} / {c.get('warning', '–')}" if doc else "–")
+            cells.append(_run_cell(doc) if doc else "–")
         okta = load(os.path.join(d, "okta-run.json"))
         cells.append(
             f"{okta['counts']['failed'] + okta['counts']['error']} of "
