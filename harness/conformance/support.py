@@ -24,6 +24,7 @@ from harness.conformance.expect import (
     expect_status,
     resources_of,
 )
+from harness.conformance.features import missing_reason
 from harness.conformance.registry import Level
 from harness.conformance.target import Target
 from harness.reports.model import Comparison
@@ -58,12 +59,13 @@ MICROSOFT_GROUP_URN = "http://schemas.microsoft.com/2006/11/ResourceManagement/A
 
 
 def usable(target: Target, feature: str) -> bool:
-    """Whether a check may lean on ``feature`` (claimed, or required by the profile).
+    """Whether a check may lean on ``feature`` (claimed, required by the profile, or
+    undeclared and working when tried — :func:`harness.conformance.features.missing_reason`).
 
     For checks that use a feature on the side (a filter to double-check a
     write): they take another way, rather than skip, when it is not usable.
     """
-    return target.capabilities.missing_reason(feature, target.profile) is None
+    return missing_reason(target, feature) is None
 
 
 # -- users -----------------------------------------------------------------------

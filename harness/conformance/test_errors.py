@@ -46,7 +46,7 @@ from harness.conformance.expect import (
     precondition,
 )
 from harness.conformance.registry import Check, case, check, check_table
-from harness.conformance.support import expect_scim_type_or_none
+from harness.conformance.support import expect_scim_type_or_none, usable
 from harness.conformance.target import Target
 from harness.scim.errors import ERROR_URN
 from harness.scim.schema import USER_URN
@@ -78,7 +78,7 @@ def _cheap_errors(target: Target) -> list[tuple[str, ScimResponse]]:
         ("GET of an unknown id", target.get(f"/Users/{target.absent_id()}")),
         ("GET of an unknown endpoint", target.get(f"/{target.unique('NoSuchEndpoint')}")),
     ]
-    if target.capabilities.has("filter"):
+    if usable(target, "filter"):
         answers.append(
             ("a malformed filter", target.get("/Users", params={"filter": 'userName eq "x" and'}))
         )
@@ -483,7 +483,7 @@ def _provoked_errors(target: Target) -> list[tuple[str, ScimResponse]]:
         ("a malformed filter", _provoke_invalid_filter(target)),
         ("GET /.search (a search is a POST, RFC 7644 §3.4.3)", target.get("/.search")),
     ]
-    if target.read_only or not target.capabilities.has("Users"):
+    if target.read_only or not usable(target, "Users"):
         return answers
     bad_patch = patch_body(operation("frobnicate", "nickName", "x"))
     answers.append(
