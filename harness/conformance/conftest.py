@@ -27,6 +27,7 @@ from harness.arguments import id_patterns
 from harness.client import Redactor, ScimClient
 from harness.conformance.capabilities import Capabilities
 from harness.conformance.expect import Blocked, CheckFailed, reported_level
+from harness.conformance.features import missing_reason
 from harness.conformance.messages import render_exchange, render_failure
 from harness.conformance.registry import Check, check_of
 from harness.conformance.results import CheckResult
@@ -116,7 +117,7 @@ def skip_reason(spec: Check, target: Target) -> str | None:
     if spec.mutating and target.read_only:
         return READ_ONLY_REASON
     for feature in spec.needs:
-        reason = target.capabilities.missing_reason(feature, target.profile)
+        reason = missing_reason(target, feature)
         if reason:
             return reason
     return None

@@ -467,10 +467,13 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "groups.entra-extras",
-        ("groups.post.extra-urn", "groups.post.dup-name"),
+        ("groups.post.extra-urn",),
         entra="must",
-        sources=(entra(ENTRA_TUTORIAL, "Create Group; /Groups: unique displayName"),),
+        sources=(entra(ENTRA_TUTORIAL, "Create Group (the Microsoft Group schema URN)"),),
     ),
+    # groups.post.dup-name stays a policy (should) everywhere: RFC 7643 §4.2 declares no
+    # uniqueness for Group displayName, and no Microsoft Learn page asks the app to refuse
+    # a second group of one name (Entra matches groups by displayName or externalId).
     Rule(
         "groups.entra-remove-valuelist",
         ("groups.patch.remove-valuelist",),

@@ -54,11 +54,20 @@ class ProgressPrinter:
         self.stream.flush()
 
 
+#: How a discovery the run could not use is introduced (summary, Markdown, HTML).
+DISCOVERY_NOTE = (
+    "discovery unusable, features it should declare were tried instead of skipped as unclaimed"
+)
+
+
 def summary(run: RunResult, report: Report, seconds: float) -> str:
     """The end-of-run report for a human: counted, and judged for readiness,
     from the same model as the files (``report``, :func:`harness.reports.build.from_run`)."""
     counts = report.counts()
     lines = [f"scim-harness run: {run.target} (profile {run.profile}, prefix {run.prefix})"]
+    discovery = (run.capabilities or {}).get("problem")
+    if discovery:
+        lines.append(f"  {DISCOVERY_NOTE}: {discovery}")
     if run.problem and not run.checks:
         lines.append(f"  could not run: {run.problem}")
         return "\n".join(lines)

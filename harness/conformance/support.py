@@ -17,13 +17,16 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypedDict
 
 from harness.client import ScimResponse
+from harness.conformance.bodies import operation, patch_body
 from harness.conformance.expect import (
     ensure,
     expect_list,
     expect_resource,
     expect_status,
+    precondition,
     resources_of,
 )
+from harness.conformance.features import missing_reason
 from harness.conformance.registry import Level
 from harness.conformance.target import Target
 from harness.reports.model import Comparison
@@ -58,12 +61,13 @@ MICROSOFT_GROUP_URN = "http://schemas.microsoft.com/2006/11/ResourceManagement/A
 
 
 def usable(target: Target, feature: str) -> bool:
-    """Whether a check may lean on ``feature`` (claimed, or required by the profile).
+    """Whether a check may lean on ``feature`` (claimed, required by the profile, or
+    undeclared and working when tried — :func:`harness.conformance.features.missing_reason`).
 
     For checks that use a feature on the side (a filter to double-check a
     write): they take another way, rather than skip, when it is not usable.
     """
-    return target.capabilities.missing_reason(feature, target.profile) is None
+    return missing_reason(target, feature) is None
 
 
 # -- users -----------------------------------------------------------------------
@@ -103,6 +107,39 @@ def find_users_named(
     response = target.get("/Users", params={"filter": expression})
     body = expect_list(response, what=what or f"GET /Users?filter={expression}")
     return response, resources_of(body)
+
+
+#: The step every check that changes a userName builds on (one wording, one root cause).
+RENAME_STEP = (
+    "renaming a User to a fresh, free userName (RFC 7643 §4.1.1: userName is readWrite; "
+    "attr.user.username.replace judges renames)"
+)
+
+
+def renamed(
+    target: Target, user: Mapping[str, Any], how: str = "patch", op: str = "replace"
+) -> tuple[dict[str, Any], ScimResponse]:
+    """``user`` renamed to a fresh userName no one has, by PUT or PATCH ``op``; (the user
+    as it now is, the answer).
+
+    The uniqueness checks on update and Entra's rename need a rename to work
+    at all before they can test anything else: a target that refuses every
+    rename (``userName`` declared immutable, 400 ``mutability``) breaks RFC
+    7643 §4.1.1 once — ``attr.user.username.replace`` fails for it — and
+    blocks them at this step, rather than failing each as if uniqueness (or
+    Entra's index) were broken. Under PUT the answer must be 200 (§3.5.1);
+    under PATCH 200 or 204 (§3.5.2).
+    """
+    fresh = target.user_name("renamed")
+    path = user_path(user)
+    with precondition(RENAME_STEP):
+        if how == "put":
+            response = target.put(path, replacement(user, userName=fresh))
+            expect_status(response, 200, what=f"PUT {path} with the free userName {fresh!r}")
+        else:
+            response = target.patch(path, patch_body(operation(op, "userName", fresh)))
+            expect_patch_success(response, f" for {op} of userName with the free {fresh!r}")
+    return {**user, "userName": fresh}, response
 
 
 # -- the enterprise extension ----------------------------------------------------

@@ -29,8 +29,9 @@ RFC (readOnly, required, ``returned``, ``caseExact``, sub-attributes,
 canonical ``type`` values) its declaration is what the check holds it to —
 except where the RFC fixes the characteristic itself: the common attributes
 of §3.1 (``id``, ``externalId``, ``meta``) are checked with the RFC's own
-definition whether or not, and however, ``/Schemas`` lists them, and
-``password`` is never returned (§4.1.1).
+definition whether or not, and however, ``/Schemas`` lists them,
+``password`` is never returned and ``userName`` is readWrite (§4.1.1: the
+IdPs rename users).
 
 Comparison follows the RFC, not string identity: caseExact false values
 compare case-insensitively (§2.2: the server MAY alter their case), dateTimes
@@ -372,6 +373,18 @@ def _read_discovery(target: Target) -> Discovery:
     return Discovery(found or None, problem, extensions)
 
 
+#: Mutability the RFC fixes whatever ``/Schemas`` declares, with why. RFC 7643 §4.1.1
+#: defines userName readWrite, and the IdPs rename users (Okta sends the new login in
+#: its PUT, Entra a PATCH Replace of userName): a target that declares it immutable and
+#: refuses renames fails ``attr.user.username.replace`` — the one check of that rule;
+#: the checks that need a rename first are blocked by it (support.renamed).
+RFC_FIXED_MUTABILITY = {"user.username": READ_WRITE}
+_FIXED_NOTE = {
+    "user.username": " — userName is readWrite (RFC 7643 §4.1.1) whatever /Schemas declares: "
+    "Okta and Entra rename users"
+}
+
+
 def _declared(target: Target, subject: Subject) -> tuple[Declared, Declared]:
     """(the attribute, the one checked — the sub-attribute for ``name.x``) or skip."""
     discovery = target.shared("attr.discovery", _read_discovery)
@@ -413,6 +426,9 @@ def _declared(target: Target, subject: Subject) -> tuple[Declared, Declared]:
             f"the target declares {subject.label} of type {declared.type}, where "
             f"{subject.section} has {expected.type}; these values would not fit it"
         )
+    fixed = RFC_FIXED_MUTABILITY.get(subject.key)
+    if fixed is not None:
+        declared = dataclasses.replace(declared, mutability=fixed)
     if expected.returned == NEVER:
         # RFC 7643 §4.1.1: password MUST NOT be returned, whatever /Schemas says.
         declared = dataclasses.replace(declared, returned=NEVER)
@@ -1019,7 +1035,7 @@ def _replace(target: Target, subject: Subject, parent: Declared, declared: Decla
     with precondition(_setup(subject)):
         _, path, _ = _create(target, subject, old, f"POST {subject.endpoint}", body)
     response = target.patch(path, patch_body(operation("replace", subject.path, new)))
-    expect_patch_success(response)
+    expect_patch_success(response, _FIXED_NOTE.get(subject.key, ""))
     if declared.returned == NEVER:
         if response.status == 200:
             _expect_never(response.body, subject, response, "the PATCH 200 body")

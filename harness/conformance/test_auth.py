@@ -31,6 +31,7 @@ from harness.conformance.expect import (
     precondition,
 )
 from harness.conformance.registry import check
+from harness.conformance.support import usable
 from harness.conformance.target import Target
 from harness.scim.schema import LIST_RESPONSE_URN, SPC_URN
 
@@ -40,7 +41,7 @@ ENTRA_FLAG = "aadOptscim062020"
 def _protected_paths(target: Target) -> list[str]:
     """Resource endpoints that must never answer without the token."""
     paths = ["/Users"]
-    if target.capabilities.has("Groups"):
+    if usable(target, "Groups"):
         paths.append("/Groups")
     paths.append(f"/Users/{target.absent_id()}")
     return paths
@@ -199,7 +200,16 @@ def test_scheme_case(target: Target) -> None:
 )
 def test_query_flag(target: Target) -> None:
     """Entra appends its feature flags to the tenant URL, so every request it sends
-    carries them (entra-provisioning.md §1)."""
+    carries them (entra-provisioning.md §1). The SPC without the flag comes first: one
+    that is no SPC either is ``disc.spc.get``'s failure, not the flag's."""
+    with precondition("the ServiceProviderConfig without the flag (disc.spc.get)"):
+        plain = target.get("/ServiceProviderConfig")
+        ensure(
+            SPC_URN in (expect_json(plain, "the ServiceProviderConfig").get("schemas") or []),
+            "the ServiceProviderConfig without the flag",
+            describe(plain),
+            plain,
+        )
     response = target.get(f"/ServiceProviderConfig?{ENTRA_FLAG}")
     expect_status(response, 200, what=f"GET /ServiceProviderConfig?{ENTRA_FLAG}")
     body = expect_json(response, "the ServiceProviderConfig")
@@ -218,7 +228,7 @@ def test_query_flag(target: Target) -> None:
             response,
         )
     created = expect_resource(response, 201, what=f"POST /Users?{ENTRA_FLAG} → 201")
-    if not target.capabilities.has("filter"):
+    if not usable(target, "filter"):
         return
     # Built by hand: an HTTP client given ``params`` would drop the bare flag.
     for name, expected in ((created.get("userName"), 1), (target.user_name("flag-none"), 0)):

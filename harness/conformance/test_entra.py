@@ -64,6 +64,7 @@ from harness.conformance.support import (
     expect_patch_success,
     manager_value,
     members_comparison,
+    renamed,
 )
 from harness.conformance.target import Target
 from harness.scim.schema import ENTERPRISE_USER_URN, GROUP_URN, USER_URN
@@ -384,9 +385,9 @@ def test_filter_external_id(target: Target) -> None:
 def test_update_username(target: Target) -> None:
     """Entra matches by userName next cycle; a stale index makes it create a duplicate."""
     body, path = _create(target, "entra-rename")
-    new_name = target.user_name("entra-renamed")
-    response = target.patch(path, patch_body(operation("Replace", "userName", new_name)))
-    expect_patch_success(response)
+    # A refused rename is attr.user.username.replace's failure; here it blocks.
+    user, response = renamed(target, body, op="Replace")
+    new_name = user["userName"]
     _expect_values(_state(target, path), {"userName": new_name}, response, "the user")
     new = f'userName eq "{new_name}"'
     _expect_only(

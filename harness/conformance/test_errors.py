@@ -46,16 +46,15 @@ from harness.conformance.expect import (
     precondition,
 )
 from harness.conformance.registry import Check, case, check, check_table
-from harness.conformance.support import expect_scim_type_or_none
+from harness.conformance.support import expect_scim_type_or_none, usable
 from harness.conformance.target import Target
 from harness.scim.errors import ERROR_URN
 from harness.scim.schema import USER_URN
 
 SCIM_JSON = {"Content-Type": "application/scim+json"}
-#: Request-body limit assumed when the SPC advertises none (bulk.maxPayloadSize).
-DEFAULT_BODY_LIMIT = 2 * 1024 * 1024
-#: Above this advertised limit the oversize check is too costly to run.
-LARGEST_TESTED_LIMIT = 8 * 1024 * 1024
+#: The nickName of err.oversize's User: about 1 MiB, beyond many servers' body limits
+#: and within others' — either answer is fine, only a crash is not.
+LARGE_VALUE = 1024 * 1024
 
 
 def _send_raw(target: Target, method: str, path: str, content: bytes) -> ScimResponse:
@@ -78,7 +77,7 @@ def _cheap_errors(target: Target) -> list[tuple[str, ScimResponse]]:
         ("GET of an unknown id", target.get(f"/Users/{target.absent_id()}")),
         ("GET of an unknown endpoint", target.get(f"/{target.unique('NoSuchEndpoint')}")),
     ]
-    if target.capabilities.has("filter"):
+    if usable(target, "filter"):
         answers.append(
             ("a malformed filter", target.get("/Users", params={"filter": 'userName eq "x" and'}))
         )
@@ -366,25 +365,27 @@ def test_wrong_type(target: Target) -> None:
 
 @check(
     "err.oversize",
-    "RFC 7644 §3.12 (413); RFC 7643 §5 (bulk.maxPayloadSize)",
-    "a body larger than the advertised bulk.maxPayloadSize (or 2 MB) is refused with 413, not "
-    "a 5xx, a reset or a hang",
+    "RFC 7644 §3.12 (413 'request payload too large'); RFC 7231 §6.5.11",
+    "a large request body (a User with a 1 MiB nickName) is either accepted (2xx) or refused "
+    "cleanly (413, or another 4xx) — never a 5xx, a reset or a hang",
     level="should",
     needs=("Users",),
     mutating=True,
 )
 def test_oversize(target: Target) -> None:
-    """RFC 7644 advertises the payload limit only for Bulk; using it for every body is the
-    natural reading (the reference server does), so this is a recommendation."""
-    limit = target.capabilities.limits.get("bulk.maxPayloadSize") or DEFAULT_BODY_LIMIT
-    if limit > LARGEST_TESTED_LIMIT:
-        limit = LARGEST_TESTED_LIMIT
-    body = target.user_body("oversize", nickName="x" * (limit + 1024))
-    response = target.post("/Users", body)
-    expect_status(
+    """``bulk.maxPayloadSize`` is the limit of a Bulk request (RFC 7643 §5), not of a plain
+    POST, and no RFC caps a resource's size: a 201 for a 1 MiB User is conformant, and so
+    is a 413 from a server with a smaller body limit. What a client must be able to rely
+    on is an answer — a 5xx, a dropped connection or a timeout leaves it guessing whether
+    the User exists."""
+    response = target.post("/Users", target.user_body("oversize", nickName="x" * LARGE_VALUE))
+    status = response.status
+    ensure(
+        status is not None and (200 <= status < 300 or 400 <= status < 500),
+        f"an answer to a {LARGE_VALUE // 1024} KiB nickName: 2xx (accepted) or 413/4xx "
+        "(refused, RFC 7644 §3.12)",
+        describe(response),
         response,
-        413,
-        what=f"413 Payload Too Large for a {limit + 1024}-byte body (limit {limit})",
     )
 
 
@@ -483,7 +484,7 @@ def _provoked_errors(target: Target) -> list[tuple[str, ScimResponse]]:
         ("a malformed filter", _provoke_invalid_filter(target)),
         ("GET /.search (a search is a POST, RFC 7644 §3.4.3)", target.get("/.search")),
     ]
-    if target.read_only or not target.capabilities.has("Users"):
+    if target.read_only or not usable(target, "Users"):
         return answers
     bad_patch = patch_body(operation("frobnicate", "nickName", "x"))
     answers.append(

@@ -510,7 +510,10 @@ def test_filter_not_ignored(target: Target) -> None:
     then said it does not filter, and ignoring instead of refusing (§3.12) is only a
     warning."""
     claimed = target.capabilities.has("filter")
-    lowered = target.profile == "rfc" and not claimed
+    # A refusal is fine under rfc unless filter is claimed; ignoring the filter is only
+    # lowered when the SPC validly says filter.supported false (an unreadable SPC says nothing).
+    refusal_ok = target.profile == "rfc" and not claimed
+    lowered = refusal_ok and target.capabilities.declares_unsupported("filter")
     at_most: Level | None = "should" if lowered else None
     note = (
         " (a warning only: the ServiceProviderConfig says filter.supported is false; such "
@@ -526,7 +529,7 @@ def test_filter_not_ignored(target: Target) -> None:
             continue
         text = f'{attribute} eq "{value}"'
         response = search(target, "/Users", text)
-        if response.status in REFUSALS and isinstance(response.body, dict) and lowered:
+        if response.status in REFUSALS and isinstance(response.body, dict) and refusal_ok:
             continue  # refused, as a target that does not filter should
         if response.status != 200:
             fail(

@@ -171,8 +171,8 @@ def test_post_members(target: Target) -> None:
 
 @check(
     "groups.post.dup-name",
-    "policy (RFC 7643 §4.2 declares no uniqueness; RFC 7644 §3.3 409 'uniqueness'); "
-    "Entra [T] '/Groups': displayName must be unique for Entra to match groups",
+    "policy (RFC 7643 §4.2 declares no uniqueness for displayName; RFC 7644 §3.3 409 "
+    "'uniqueness'); Entra and Okta look groups up by displayName eq",
     "a second Group with an existing displayName is refused with 409 uniqueness",
     rfc="should",
     needs=NEEDS,

@@ -16,6 +16,12 @@ case-insensitively often collide with the row being updated), and
 §3.1 does not require.
 
 Every refusal is followed by a GET proving the resource did not change.
+
+Each check first renames its user to a fresh, free userName the same way
+(:func:`~harness.conformance.support.renamed`): a target that refuses every
+rename (``userName`` declared immutable, 400 ``mutability``) breaks RFC 7643
+§4.1.1 once, reported by ``attr.user.username.replace``, and blocks these
+checks — its refusal says nothing about uniqueness.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from harness.client import ScimResponse
 from harness.conformance.bodies import operation, patch_body
 from harness.conformance.expect import ensure, expect_error, expect_resource, expect_status
 from harness.conformance.registry import Check, case, check, check_table
-from harness.conformance.support import replacement, user_path
+from harness.conformance.support import renamed, replacement, user_path
 from harness.conformance.target import Target
 
 
@@ -77,10 +83,10 @@ def _variant(user_name: str) -> str:
 )
 def test_taken_user_name(target: Target, case: Check) -> None:
     """Langfuse PR #13528: a case-preserving check and a lowercasing insert let twins in."""
-    first = target.create_user("taken")
-    second = target.create_user("taker")
-    wanted = _variant(first["userName"]) if case.params["case_variant"] else first["userName"]
     how = case.params["how"]
+    first = target.create_user("taken")
+    second, _ = renamed(target, target.create_user("taker"), how)
+    wanted = _variant(first["userName"]) if case.params["case_variant"] else first["userName"]
     response = _send(target, how, second, wanted)
     expect_error(
         response,
@@ -115,7 +121,7 @@ def test_taken_user_name(target: Target, case: Check) -> None:
     mutating=True,
 )
 def test_self_case(target: Target) -> None:
-    user = target.create_user("selfcase")
+    user, _ = renamed(target, target.create_user("selfcase"), "put")
     wanted = _variant(user["userName"])
     response = _send(target, "put", user, wanted)
     expect_status(response, 200, what=f"PUT of the user's own userName in other case ({wanted!r})")

@@ -57,6 +57,7 @@ from harness.conformance.support import (
     expect_scim_type_or_none,
     find_users_named,
     put_comparison,
+    renamed,
     replacement,
     usable,
     user_path,
@@ -922,7 +923,8 @@ def test_put_404(target: Target) -> None:
 )
 def test_put_uniqueness(target: Target) -> None:
     first = target.create_user("uniqa")
-    second = target.create_user("uniqb")
+    # A rename to a free name must work first (support.renamed: else blocked, not failed).
+    second, _ = renamed(target, target.create_user("uniqb"), "put")
     path = user_path(second)
     response = target.put(path, replacement(second, userName=first["userName"]))
     expect_error(

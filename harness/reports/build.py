@@ -107,8 +107,9 @@ def from_run(run: RunResult, specs: Mapping[str, Check] | None = None) -> Report
         leftovers=list(run.leftovers),
     )
     claimed = set(run.capabilities.get("claimed") or [])
+    unknown = set(run.capabilities.get("unknown") or [])
     report.readiness = [
-        profile_readiness(name, profile, entries, specs, claimed, run.profile)
+        profile_readiness(name, profile, entries, specs, claimed, run.profile, unknown)
         for profile, name in PROFILE_READERS
     ]
     return report
@@ -121,6 +122,7 @@ def profile_readiness(
     specs: Mapping[str, Check],
     claimed: set[str],
     run_profile: str,
+    unknown: set[str] | frozenset[str] = frozenset(),
 ) -> Readiness:
     """Ready for ``profile``: every check it requires ran and held.
 
@@ -131,13 +133,22 @@ def profile_readiness(
     is not required of it. One the run left out (another profile,
     ``--select``, ``--read-only``, a feature this profile insists on but the
     run's did not) leaves the verdict ``not-assessed``: silence is not a pass.
+    A feature the target never validly declared (``unknown``: an SPC that is
+    not a ServiceProviderConfig, a /ResourceTypes that lists nothing) excuses
+    nothing: a required check skipped for it did not run.
     """
     from harness.conformance.capabilities import PROFILE_REQUIRED_FEATURES
     from harness.plugin import READ_ONLY_REASON
 
     def excused(spec: Check, under: str) -> bool:
         insisted = PROFILE_REQUIRED_FEATURES.get(under, frozenset())
-        return bool(claimed) and any(f not in claimed and f not in insisted for f in spec.needs)
+        return bool(claimed) and any(
+            f not in claimed and f not in unknown and f not in insisted for f in spec.needs
+        )
+
+    def undeclared(spec: Check, under: str) -> bool:
+        insisted = PROFILE_REQUIRED_FEATURES.get(under, frozenset())
+        return any(f in unknown and f not in insisted for f in spec.needs)
 
     by_id = {entry.id: entry for entry in entries}
     blocking: list[str] = []
@@ -152,6 +163,7 @@ def profile_readiness(
                 entry.level == "skip"
                 or entry.message == READ_ONLY_REASON
                 or excused(spec, run_profile)
+                or undeclared(spec, run_profile)
             )
             if not skipped_by_the_run:
                 continue  # the check found nothing to check on this target (it says why)

@@ -191,6 +191,12 @@ class _Page:
                 f'<p class="banner banner-problem" id="problem"><strong>Problem:</strong> '
                 f"{_e(report.problem)}</p>"
             )
+        discovery = report.capabilities.get("problem")
+        if discovery:
+            lines.append(
+                f'<p class="banner banner-problem" id="discovery"><strong>Discovery:</strong> '
+                f"{_e(discovery)}</p>"
+            )
         lines.append("</header>")
         return "\n".join(lines)
 

@@ -142,6 +142,9 @@ def _headline(report: Report) -> str:
     line = f"# {mark} {word} — {inline(report.title)}"
     if report.problem:
         line += f"\n\n**Problem:** {inline(report.problem, FIELD_CHARS)}"
+    discovery = report.capabilities.get("problem")
+    if discovery:
+        line += f"\n\n**Discovery:** {inline(str(discovery), FIELD_CHARS)}"
     return line
 
 

@@ -119,6 +119,11 @@ def test_the_idp_levels_cannot_be_declared_at_the_check() -> None:
         ("attr.user.externalid.roundtrip", "okta", "must"),
         ("attr.user.externalid.roundtrip", "entra", "must"),
         ("attr.user.nickname.roundtrip", "okta", "should"),
+        # RFC 7643 §4.2 declares no uniqueness for Group displayName, and no Microsoft
+        # Learn page asks the app to refuse a duplicate: a policy under every profile.
+        ("groups.post.dup-name", "entra", "should"),
+        ("groups.post.dup-name", "rfc", "should"),
+        ("err.oversize", "rfc", "should"),
     ],
 )
 def test_known_rows(checks: Mapping[str, Check], check_id: str, profile: str, level: str) -> None:

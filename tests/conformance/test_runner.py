@@ -381,3 +381,28 @@ def test_a_check_that_trips_is_an_error_not_a_failure(monkeypatch) -> None:
     assert "unexpected error" in tripped.message and "KeyError" in tripped.message
     report = from_run(result)
     assert report.counts()["error"] == 1 and report.blocking()[0].id == "users.get.200"
+
+
+@pytest.mark.parametrize(
+    ("config", "crash", "verdict"),
+    [
+        ({"max_body": 4 * 1024 * 1024}, False, "passed"),  # a 1 MiB User accepted: 201
+        ({}, False, "passed"),  # refused with 413 by a server with a 1 MiB body limit
+        ({"max_body": 4 * 1024 * 1024}, True, "warning"),  # a 5xx is the only failure
+    ],
+)
+def test_a_large_user_may_be_accepted_or_refused_but_not_crash(
+    config: dict[str, Any], crash: bool, verdict: str
+) -> None:
+    """err.oversize (F8): bulk.maxPayloadSize limits Bulk (RFC 7643 §5), not a POST /Users."""
+    inner = create_app(ServerConfig(token=TOKEN, **config))
+
+    async def crashes_on_large_posts(scope, receive, send):
+        if crash and scope["type"] == "http" and scope["method"] == "POST":
+            length = int(dict(scope["headers"]).get(b"content-length", b"0"))
+            if length > 512 * 1024:
+                return await _answer(send, 500, b"text/plain", b"out of memory")
+        return await inner(scope, receive, send)
+
+    [check] = run(crashes_on_large_posts, select=["err.oversize"]).checks
+    assert check.verdict == verdict, check.message

@@ -114,6 +114,25 @@ def test_a_clean_record_is_ready_and_an_unselected_required_check_is_not() -> No
     assert readiness(from_run(read_only, SPECS))["okta"][2] == ["users.a"]
 
 
+def test_a_feature_never_validly_declared_excuses_no_required_check() -> None:
+    """An SPC that is no ServiceProviderConfig declares nothing: sort is *unknown*, not
+    unsupported, so a required sort check the run skipped did not run (not-assessed),
+    where a valid SPC without sort would have excused it."""
+    results = [
+        check_result("users.a", "passed"),
+        check_result("users.b", "passed"),
+        check_result("sort.d", "skipped", message="sort did not work when tried"),
+        check_result("patch.e", "passed"),
+        check_result("users.f", "passed"),
+        check_result("users.g", "passed"),
+    ]
+    declared = run_of(*results, claimed=("filter", "patch", "Users"))
+    assert readiness(from_run(declared, SPECS))["rfc"] == ("ready", [], [])
+    undeclared = run_of(*results, claimed=("Users",))
+    undeclared.capabilities["unknown"] = ["filter", "patch", "sort"]
+    assert readiness(from_run(undeclared, SPECS))["rfc"] == ("not-assessed", [], ["sort.d"])
+
+
 def test_run_entries_keep_levels_failure_and_baseline() -> None:
     failed = check_result("users.b", "failed", message="users.b — RFC 7644 §3.3 …")
     failed.baselined = True
