@@ -59,12 +59,16 @@ def within(expression: str, scope: str) -> str:
 
 
 def listing(
-    target: Target, endpoint: str, text: str, why: str = SCOPE_WHY, **params: str | int
+    target: Target,
+    endpoint: str,
+    text: str,
+    params: Mapping[str, str | int] | None = None,
+    why: str = SCOPE_WHY,
 ) -> tuple[ScimResponse, dict[str, Any]]:
     """GET ``endpoint`` with the filter ``text``: a ListResponse, or a skip naming the operator
     the target refuses (learned once per run) — never a failure for a refusal RFC 7644 §3.12
     allows, unless the profile's IdP sends that operator."""
-    response = target.get(endpoint, params={"filter": text, **params})
+    response = target.get(endpoint, params={"filter": text, **(params or {})})
     explain_refusal(target, text, response, why)
     return response, expect_list(response)
 

@@ -89,7 +89,7 @@ def list_page(
 ) -> tuple[ScimResponse, dict[str, Any]]:
     """GET the population's endpoint with its filter and ``params``; a valid ListResponse
     (or the check skipped: the target refuses an operator of the scope, RFC 7644 §3.12)."""
-    return listing(target, population.endpoint, population.filter, **params)
+    return listing(target, population.endpoint, population.filter, params)
 
 
 def scoped_get(target: Target, population: Population, **params: str | int) -> ScimResponse:

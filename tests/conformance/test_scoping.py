@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 
 from harness.client import ScimClient
 from harness.conformance.capabilities import Capabilities
+from harness.conformance.results import RunResult
 from harness.conformance.runner import RunOptions, run_suite
 from harness.conformance.scoping import named_with, walk_collection
 from harness.conformance.target import DEACTIVATE, Target
@@ -107,7 +108,7 @@ def delete_deactivates(inner: Any) -> Any:
     return app
 
 
-def run(app: Any, **kwargs: Any):
+def run(app: Any, **kwargs: Any) -> RunResult:
     return run_suite(RunOptions(app=app, token=TOKEN, **kwargs))
 
 
