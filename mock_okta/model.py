@@ -21,9 +21,21 @@ from mock_okta.settings import ProvisioningSettings
 _COUNTER = itertools.count(1)
 
 
-def okta_id(prefix: str) -> str:
-    """A 20-character Okta-style id with ``prefix`` (``00u``, ``00g``, ``0oa``)."""
-    return f"{prefix}{next(_COUNTER):017d}"
+#: Room an id's namespace may take of its 17 characters after the kind prefix.
+MAX_ID_NAMESPACE = 8
+
+
+def okta_id(prefix: str, namespace: str = "") -> str:
+    """A 20-character Okta-style id with ``prefix`` (``00u``, ``00g``, ``0oa``).
+
+    ``namespace`` (the run's, :func:`mock_okta.namespace.id_namespace`) comes
+    right after the prefix: Okta's mapping sends the user id as SCIM
+    ``externalId`` and the JIT lookup finds users by it, so two runs against
+    one tenant must never mint the same id — a counter alone starts at 1 in
+    every run.
+    """
+    namespace = namespace[:MAX_ID_NAMESPACE]
+    return f"{prefix}{namespace}{next(_COUNTER):0{17 - len(namespace)}d}"
 
 
 class UserStatus(StrEnum):
@@ -75,12 +87,18 @@ class OktaUser:
 
     @classmethod
     def new(
-        cls, login: str, first: str = "", last: str = "", *, email: str | None = None
+        cls,
+        login: str,
+        first: str = "",
+        last: str = "",
+        *,
+        email: str | None = None,
+        namespace: str = "",
     ) -> OktaUser:
         """A user with a fresh ``00u`` id; email defaults to the login, displayName to the name."""
         display = f"{first} {last}".strip()
         profile = OktaProfile(login, email or login, first, last, display)
-        return cls(okta_id("00u"), profile)
+        return cls(okta_id("00u", namespace), profile)
 
 
 @dataclass
@@ -90,8 +108,8 @@ class OktaGroup:
     members: list[str] = field(default_factory=list)
 
     @classmethod
-    def new(cls, name: str) -> OktaGroup:
-        return cls(okta_id("00g"), name)
+    def new(cls, name: str, namespace: str = "") -> OktaGroup:
+        return cls(okta_id("00g", namespace), name)
 
 
 @dataclass
@@ -160,8 +178,10 @@ class AppInstance:
     imported_groups: list[dict[str, str]] = field(default_factory=list)
 
     @classmethod
-    def new(cls, label: str, settings: ProvisioningSettings | None = None) -> AppInstance:
-        return cls(okta_id("0oa"), label, settings or ProvisioningSettings())
+    def new(
+        cls, label: str, settings: ProvisioningSettings | None = None, namespace: str = ""
+    ) -> AppInstance:
+        return cls(okta_id("0oa", namespace), label, settings or ProvisioningSettings())
 
     def app_user(self, user_id: str) -> AppUser:
         """The app user of ``user_id``, created (PENDING, unlinked) on first use."""

@@ -7,8 +7,11 @@ and overwrite, somebody's real Ada. Against a URL every org login, email and
 group name — and the same strings wherever the scenario repeats them (given
 resources, step arguments, raw request paths and bodies, expected values) —
 get the run prefix ``scimh-<6 hex>-`` prepended. Okta's lookups can then only
-match this run's resources, and the end-of-run sweep (``userName sw``,
-``displayName sw``, RFC 7644 §3.4.2.2) finds whatever the run left behind.
+match this run's resources, and the end-of-run sweep (a walk over the
+collections for the prefix, no ``sw``: :mod:`harness.conformance.scoping`)
+finds whatever the run left behind. The ids the mock org mints (``00u…`` —
+sent as ``externalId``, which the JIT lookup matches on — ``00g…``,
+``0oa…``) carry the run's namespace too (:func:`id_namespace`).
 
 Matching is case-insensitive (userName and displayName are caseExact false,
 RFC 7643 §4.1.1 and §4.2) and keeps the case as written: a given user
@@ -41,6 +44,12 @@ _CONTINUES_AFTER = re.compile(r"[\w@-]")
 def run_prefix() -> str:
     """A fresh ``scimh-<6 hex>-`` prefix (long enough for the sweep to trust it)."""
     return f"scimh-{secrets.token_hex(3)}-"
+
+
+def id_namespace(prefix: str) -> str:
+    """The part of a run prefix that goes into the org's ids: its letters and digits
+    after ``scimh-`` (``scimh-1a2b3c-`` → ``1a2b3c``); ``""`` for no prefix."""
+    return "".join(ch for ch in prefix.removeprefix("scimh-") if ch.isalnum())
 
 
 class Namespace:

@@ -78,15 +78,18 @@ class Outcome:
 class Org:
     """One Okta org: users, groups, app instances and their provisioners."""
 
-    def __init__(self, client_factory: ClientFactory) -> None:
+    def __init__(self, client_factory: ClientFactory, *, id_namespace: str = "") -> None:
         self.client_factory = client_factory
+        #: Put in every id this org mints (users, groups, apps): the run's namespace,
+        #: so that runs against one tenant never share an Okta id (:func:`okta_id`).
+        self.id_namespace = id_namespace
         self.users: dict[str, OktaUser] = {}
         self.groups: dict[str, OktaGroup] = {}
         self.apps: dict[str, AppInstance] = {}
         self._provisioners: dict[str, tuple[tuple[Any, ...], Provisioner]] = {}
         #: casefolded login → user id (Okta logins are unique regardless of case).
         self._logins: dict[str, str] = {}
-        everyone = OktaGroup.new(EVERYONE)
+        everyone = OktaGroup.new(EVERYONE, id_namespace)
         self.groups[everyone.id] = everyone
         self.everyone = everyone
 
@@ -100,7 +103,9 @@ class Org:
         if "displayName" not in values:
             first, last = values.get("firstName", ""), values.get("lastName", "")
             values["displayName"] = f"{first} {last}".strip()
-        user = OktaUser(OktaUser.new(login).id, OktaProfile(login=login, **values))
+        user = OktaUser(
+            OktaUser.new(login, namespace=self.id_namespace).id, OktaProfile(login=login, **values)
+        )
         self.users[user.id] = user
         self._logins[login.casefold()] = user.id
         self.everyone.members.append(user.id)
@@ -109,13 +114,13 @@ class Org:
     def add_group(self, name: str, members: Iterable[OktaUser] = ()) -> OktaGroup:
         if self.find_group(name) is not None:
             raise ValueError(f"a group named {name!r} already exists")
-        group = OktaGroup.new(name)
+        group = OktaGroup.new(name, self.id_namespace)
         group.members.extend(user.id for user in members)
         self.groups[group.id] = group
         return group
 
     def add_app(self, label: str, settings: ProvisioningSettings | None = None) -> AppInstance:
-        app = AppInstance.new(label, settings)
+        app = AppInstance.new(label, settings, self.id_namespace)
         self.apps[app.id] = app
         return app
 

@@ -46,7 +46,7 @@ from mock_okta.expectations import (
 )
 from mock_okta.guard import GuardedTransport, Ledger
 from mock_okta.model import AppInstance, OktaGroup, OktaUser
-from mock_okta.namespace import Namespace, namespaced, run_prefix
+from mock_okta.namespace import Namespace, id_namespace, namespaced, run_prefix
 from mock_okta.org import EVERYONE, Org, Outcome
 from mock_okta.results import ScenarioResult, StepVerdict
 from mock_okta.scenario import Event, Scenario, Step
@@ -300,7 +300,7 @@ class _ScenarioRun:
         #: Every SCIM client Okta used (one per connection), for an ``okta_api``
         #: step's consequences.
         self._okta_clients: list[ScimClient] = []
-        self.org = Org(self._okta_client)
+        self.org = Org(self._okta_client, id_namespace=id_namespace(namespace.prefix))
         self.names = Names(self.org, namespace)
         self.app: AppInstance | None = None
         self.variables: Variables | None = None

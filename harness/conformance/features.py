@@ -72,8 +72,8 @@ def _truthful_etag(target: Target) -> None:
 def _truthful_sort(target: Target) -> None:
     """RFC 7644 §3.4.2.3: a provider that claims sort accepts ``sortBy``/``sortOrder``."""
     params: dict[str, str | int] = {"sortBy": "userName", "sortOrder": "descending", "count": 2}
-    if target.capabilities.has("filter"):
-        params["filter"] = f'userName sw "{target.prefix}"'
+    if target.capabilities.has("filter"):  # a name nobody has: only eq, the list stays empty
+        params["filter"] = f'userName eq "{target.unique("truthful-sort")}@example.com"'
     expect_list(
         target.get("/Users", params=params),
         what="a ListResponse for sortBy=userName, since sort.supported is true (RFC 7644 §3.4.2.3)",

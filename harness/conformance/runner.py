@@ -257,7 +257,10 @@ def run_suite(options: RunOptions) -> RunResult:
         result.leftovers += summary["leftovers"]
         result.removed += summary["removed"]
     if options.workers > 1 and not options.read_only:
-        result.removed += _sweep(override, options, prefix)
+        removed, leftovers = _sweep(override, options, prefix)
+        result.removed += removed
+        listed = {(item["endpoint"], item["id"]) for item in result.leftovers}
+        result.leftovers += [i for i in leftovers if (i["endpoint"], i["id"]) not in listed]
     if options.baseline:
         result.apply_baseline(options.baseline, known)
     if code == pytest.ExitCode.INTERRUPTED:
@@ -294,16 +297,21 @@ def nothing_validated(checks: list[CheckResult]) -> str:
     )
 
 
-def _sweep(override: TargetOverride, options: RunOptions, prefix: str) -> int:
+def _sweep(
+    override: TargetOverride, options: RunOptions, prefix: str
+) -> tuple[int, list[dict[str, str]]]:
     """Remove what the workers created and did not remove (a worker killed by
-    Ctrl-C stops without its own cleanup); the run prefix covers every worker's."""
+    Ctrl-C stops without its own cleanup); the run prefix covers every worker's.
+    What the sweep finds and cannot remove (a DELETE that only deactivates) is
+    returned as leftovers: the report lists everything still there."""
     from harness.conformance.capabilities import Capabilities
     from harness.conformance.target import Target
 
     with _client(override, options) as client:
         sweeper = Target(client, Capabilities.from_spc(None), prefix=prefix)
         sweeper.sweep()
-        return sweeper.removed
+        sweeper.verify()
+        return sweeper.removed, [item.to_json() for item in sweeper.leftovers]
 
 
 @contextmanager

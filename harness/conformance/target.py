@@ -13,8 +13,12 @@ each check:
   run reports it as one instead of touching the tenant;
 * when a check ends (passed, failed or interrupted) what it created is
   deleted; where DELETE answers 403/405/501 a user is deactivated instead
-  (``active: false``, as Okta does), and anything that could not be removed
-  is reported as a leftover.
+  (``active: false``, as Okta does);
+* at the end of the run the cleanup tells the truth: every resource the run
+  created is looked up again by id, the collections are walked for the run's
+  prefix (without ``sw``, :mod:`harness.conformance.scoping`), and what is
+  still there is a leftover — also a user whose DELETE answered 204 and that
+  GET still returns (listed as deactivated when it reads ``active: false``).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from harness.client import ScimClient, ScimResponse
 from harness.conformance.bodies import bulk_body
 from harness.conformance.capabilities import Capabilities
 from harness.conformance.expect import Blocked, CheckFailed, expect_resource, precondition
+from harness.conformance.scoping import NAME_ATTRIBUTE, eq_any, named_with, walk_collection
 from harness.scim.schema import GROUP_URN, PATCH_OP_URN, USER_URN
 
 RESOURCE_ENDPOINTS = ("Users", "Groups")
@@ -56,7 +61,6 @@ DEACTIVATE = {
 T = TypeVar("T")
 #: The sweep trusts a prefix only when it is long enough to be this run's alone.
 MIN_SWEEP_PREFIX = 8
-SWEEP_ROUNDS = 20
 _RESOURCE_PATH = re.compile(r"^/(Users|Groups)/([^/?#]+)$")
 
 
@@ -120,6 +124,21 @@ class Target:
         #: Resources a check deleted: verified gone at the end (a DELETE that
         #: answers 204 and deletes nothing must not leave an unreported user).
         self._deleted: dict[tuple[str, str], str] = {}
+        #: Every resource the run created or swept, (endpoint, id) → name: each is
+        #: looked up again after cleanup (:meth:`verify`).
+        self._ever: dict[tuple[str, str], str] = {}
+        #: What the cleanup counted as removed (a later GET may take it back).
+        self._claimed: set[tuple[str, str]] = set()
+        #: The answer to the cleanup's DELETE of each resource, for the leftovers' reason.
+        self._answers: dict[tuple[str, str], str] = {}
+        #: Names of POSTs that got no answer (timeout, 5xx): they may exist unseen.
+        self._unanswered: set[tuple[str, str]] = set()
+        #: Filter operators the target refused, learned once per run: operator →
+        #: its answer ("400 invalidFilter"), or None when it is supported
+        #: (:mod:`harness.conformance.learned`).
+        self.learned: dict[str, str | None] = {}
+        #: What the cleanup could not check (a sweep stopped at its page bound).
+        self.sweep_notes: list[str] = []
 
     # -- names ---------------------------------------------------------------
 
@@ -217,7 +236,7 @@ class Target:
         relative = self.relative(path)
         self._guard(method, relative, kwargs.get("json_body"))
         response = self.client.request(method, path, **kwargs)
-        self._track(method, relative, response)
+        self._track(method, relative, response, kwargs.get("json_body"))
         return response
 
     def get(self, path: str, **kwargs: Any) -> ScimResponse:
@@ -254,6 +273,7 @@ class Target:
         """Take over a resource another client of this run created, so :meth:`cleanup`
         removes it (the mock Okta's runner: Okta's own client creates most of them)."""
         self._scopes[0].created[(endpoint, resource_id)] = name
+        self._ever[(endpoint, resource_id)] = name
 
     def owns(self, endpoint: str, resource_id: str) -> bool:
         return any((endpoint, resource_id) in scope.created for scope in self._scopes)
@@ -292,11 +312,22 @@ class Target:
                 continue
             self._guard(method, path, None)
 
-    def _track(self, method: str, path: str, response: ScimResponse) -> None:
+    def _unanswered_post(self, endpoint: str, body: Any) -> None:
+        """Remember the name a POST sent when its answer says nothing (no answer, 5xx):
+        the resource may exist all the same, and the sweep looks it up by ``eq``."""
+        name = body.get(NAME_ATTRIBUTE[endpoint]) if isinstance(body, Mapping) else None
+        if isinstance(name, str) and name.startswith(self.prefix):
+            self._unanswered.add((endpoint, name))
+
+    def _track(self, method: str, path: str, response: ScimResponse, body: Any = None) -> None:
         if response.status is None:
+            if method == "POST" and path in ("/Users", "/Groups"):
+                self._unanswered_post(path.strip("/"), body)
             return
         if method == "POST" and path in ("/Users", "/Groups") and 200 <= response.status < 300:
             self._remember(path.strip("/"), response)
+        elif method == "POST" and path in ("/Users", "/Groups") and response.status >= 500:
+            self._unanswered_post(path.strip("/"), body)
         elif method == "POST" and path == "/Bulk" and isinstance(response.body, Mapping):
             for result in response.body.get("Operations") or []:
                 if isinstance(result, Mapping) and str(result.get("method", "")).upper() == "POST":
@@ -304,6 +335,7 @@ class Target:
                     match = _RESOURCE_PATH.match(location)
                     if match and str(result.get("status", "")).startswith("2"):
                         self._scopes[-1].created.setdefault((match[1], match[2]), match[2])
+                        self._ever.setdefault((match[1], match[2]), match[2])
         elif method == "DELETE" and response.status in (200, 204, 404):
             match = _RESOURCE_PATH.match(path)
             if match:
@@ -324,6 +356,7 @@ class Target:
             resource_id = match[2]
         name = body.get("userName") or body.get("displayName") or resource_id
         self._scopes[-1].created[(endpoint, resource_id)] = str(name)
+        self._ever[(endpoint, resource_id)] = str(name)
 
     # -- cleanup -------------------------------------------------------------
 
@@ -342,48 +375,98 @@ class Target:
                 self._clean(closed)
 
     def cleanup(self) -> None:
-        """Remove everything still recorded (end of run, also after Ctrl-C)."""
+        """Remove everything still recorded, sweep the prefix, and verify (end of run,
+        also after Ctrl-C): :attr:`leftovers` then lists exactly what is still there."""
         while len(self._scopes) > 1:
             self._clean(self._scopes.pop())
         self._clean(self._scopes[0])
         self._scopes[0] = _Scope()
         for (endpoint, resource_id), name in self._deleted.items():
             if self.client.get(f"/{endpoint}/{resource_id}").status == 200:
-                self._remove(endpoint, resource_id, name, verify=True)
+                self._remove(endpoint, resource_id, name)
         self._deleted.clear()
         self.sweep()
+        self.verify()
 
     def sweep(self) -> None:
         """Find what the run created but never saw answered, by its prefix, and remove it.
 
         A POST that timed out, or whose answer Ctrl-C cut off, may still have
-        created the resource. The run's random prefix names only what this run
-        made, so a ``sw`` filter finds those (RFC 7644 §3.4.2.2); a target
-        without filter support leaves them to the leftovers list of nothing —
-        which is why short custom prefixes are not swept at all.
+        created the resource; a DELETE may have answered 204 and only
+        deactivated. Without ``sw`` (a target may refuse it, RFC 7644 §3.12):
+        the names of unanswered POSTs are looked up with ``eq``, and each
+        collection is walked page by page (bounded, :func:`walk_collection`)
+        for names that start with the run's random prefix — which names only
+        what this run made, so short custom prefixes are not swept at all.
+        A walk that stops early says so in :attr:`sweep_notes`.
         """
         if self.read_only or len(self.prefix) < MIN_SWEEP_PREFIX:
             return
-        for endpoint, attribute in (("Groups", "displayName"), ("Users", "userName")):
-            seen: set[str] = set()
-            for _ in range(SWEEP_ROUNDS):
-                found = self.client.get(
-                    f"/{endpoint}",
-                    params={"filter": f'{attribute} sw "{self.prefix}"', "count": 100},
+        found: list[tuple[str, Mapping[str, Any]]] = []
+        for endpoint, name in sorted(self._unanswered):
+            answer = self.client.get(
+                f"/{endpoint}", params={"filter": eq_any(NAME_ATTRIBUTE[endpoint], [name])}
+            )
+            body = answer.body if answer.status == 200 else None
+            for item in (body.get("Resources") or []) if isinstance(body, Mapping) else []:
+                if isinstance(item, Mapping):
+                    found.append((endpoint, item))
+        for endpoint in ("Groups", "Users"):  # groups first, as in _clean
+            walk = walk_collection(self.client.get, endpoint, named_with(self.prefix, endpoint))
+            found += [(endpoint, item) for item in walk.kept]
+            note = walk.note()
+            if note:
+                self.sweep_notes.append(note)
+        reported = {(item.endpoint, item.id) for item in self.leftovers}
+        for endpoint, item in found:
+            key = (endpoint, str(item.get("id")))
+            if not isinstance(item.get("id"), str) or key in self._ever or key in reported:
+                continue  # known: verify() looks it up again
+            name = str(item.get(NAME_ATTRIBUTE[endpoint]) or key[1])
+            self._ever[key] = name
+            self._remove(endpoint, key[1], name)
+
+    def verify(self) -> None:
+        """Look up again, by id, every resource the run created or swept (RFC 7644 §3.4.1).
+
+        A DELETE answered 204 proves nothing: a server that only deactivates
+        still returns the user. What GET still finds is a leftover —
+        ``deactivated`` when it reads ``active: false``, else ``kept`` — and
+        is no longer counted as removed; what GET cannot confirm (an error, no
+        answer) is listed too, with that reason.
+        """
+        reported = {(item.endpoint, item.id) for item in self.leftovers}
+        for key, name in self._ever.items():
+            if key in reported:
+                continue
+            endpoint, resource_id = key
+            path = f"/{endpoint}/{resource_id}"
+            found = self.client.get(path)
+            if found.status in (404, 410):
+                continue
+            if key in self._claimed:
+                self._claimed.discard(key)
+                self.removed -= 1
+            deleted = self._answers.get(key, "never deleted")
+            body = found.body if isinstance(found.body, Mapping) else {}
+            if found.status == 200:
+                inactive = endpoint == "Users" and body.get("active") is False
+                reason = f"{deleted}, yet GET still finds it" + (
+                    " (active false)" if inactive else ""
                 )
-                items = [
-                    item
-                    for item in (found.body or {}).get("Resources") or []
-                    if isinstance(item, Mapping)
-                    and str(item.get(attribute, "")).startswith(self.prefix)
-                    and isinstance(item.get("id"), str)
-                    and item["id"] not in seen
-                ] if found.status == 200 and isinstance(found.body, Mapping) else []  # fmt: skip
-                if not items:
-                    break
-                for item in items:
-                    seen.add(item["id"])
-                    self._remove(endpoint, item["id"], str(item.get(attribute)))
+                outcome = "deactivated" if inactive else "kept"
+            else:
+                reason = (
+                    f"{deleted}; GET {path} → {found.status or found.error}: removal unconfirmed"
+                )
+                outcome = "kept"
+            self.leftovers.append(Leftover(endpoint, resource_id, name, outcome, reason))
+
+    def _claim(self, key: tuple[str, str]) -> None:
+        """Count a removal the target confirmed (once per resource; verify may take it back)."""
+        if key not in self._claimed:
+            self._claimed.add(key)
+            self.removed += 1
 
     def _clean(self, scope: _Scope) -> None:
         # Groups first: deleting a user that is still a member is a needless
@@ -424,20 +507,25 @@ class Target:
                         done.add(location)
             for (endpoint, resource_id), name in chunk:
                 if f"/{endpoint}/{resource_id}" in done:
-                    self.removed += 1
+                    self._answers[(endpoint, resource_id)] = (
+                        f"Bulk DELETE /{endpoint}/{resource_id}"
+                    )
+                    self._claim((endpoint, resource_id))
                 else:
                     remaining.append(((endpoint, resource_id), name))
         return remaining
 
-    def _remove(self, endpoint: str, resource_id: str, name: str, verify: bool = False) -> None:
+    def _remove(self, endpoint: str, resource_id: str, name: str) -> None:
+        """DELETE one resource; where DELETE is refused, deactivate a user (as Okta does).
+        Whether it is gone is for :meth:`verify` to find out."""
         path = f"/{endpoint}/{resource_id}"
+        key = (endpoint, resource_id)
+        self._ever.setdefault(key, name)
         response = self.client.delete(path)
-        reason = f"DELETE {path} → {response.status or response.error}"
+        reason = self._answers[key] = f"DELETE {path} → {response.status or response.error}"
         if response.status in (200, 204, 404):
-            if not verify or self.client.get(path).status in (404, 410):
-                self.removed += 1
-                return
-            reason += ", yet GET still finds it"
+            self._claim(key)
+            return
         if endpoint == "Users" and response.status in (403, 405, 501):
             patched = self.client.patch(path, DEACTIVATE)
             if patched.status in (200, 204):

@@ -11,8 +11,9 @@ do it right. Searching the server root (``POST /.search``) across resource
 types is a *policy* check: not implementing it is fine, breaking it is not.
 
 The populations are those of the paging and sorting checks (users the run
-created, found by their unique userName prefix), so the expectations are
-exact and nothing else on the tenant is reasoned about.
+created, named one by one with ``userName eq … or …`` — no ``sw``, which a
+server may refuse, RFC 7644 §3.12), so the expectations are exact and
+nothing else on the tenant is reasoned about.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ from harness.conformance.expect import (
     ids_of,
     resources_of,
 )
+from harness.conformance.learned import explain_refusal
 from harness.conformance.registry import check
+from harness.conformance.scoping import SCOPE_WHY
 from harness.conformance.target import Target
 from harness.conformance.test_paging import Population, paged_users
 from harness.conformance.test_sorting import sort_users
@@ -41,13 +44,17 @@ NOT_IMPLEMENTED = (404, 405, 501)
 
 
 def search(target: Target, path: str, body: dict[str, Any]) -> ScimResponse:
-    """POST a SearchRequest; skip the check when the endpoint is not implemented."""
+    """POST a SearchRequest; skip the check when the endpoint is not implemented, or when
+    the target refuses an operator of the filter that scopes it to the run's users."""
     response = target.post(path, body)
     if response.status in NOT_IMPLEMENTED:
         pytest.skip(
             f"POST {path} answers {response.status}: the target does not implement "
             "queries by POST (RFC 7644 §3.4.3 makes them optional)"
         )
+    text = body.get("filter")
+    if isinstance(text, str):
+        explain_refusal(target, text, response, SCOPE_WHY)
     return response
 
 
@@ -110,6 +117,7 @@ def test_search_same_as_get(target: Target) -> None:
     sort_users(target)  # decoys: users the filter must not return
     size = len(population.ids)
     got = target.get("/Users", params={"filter": population.filter, "count": size})
+    explain_refusal(target, population.filter, got, SCOPE_WHY)
     by_get = expect_list(got, what="GET /Users with the filter (for comparison)")
     response, by_post = search_population(target, population, count=size)
     expect_population(by_post, population, response, "the SearchRequest's filter applied")
@@ -253,6 +261,7 @@ def test_search_root(target: Target) -> None:
     )
     if response.status in (403, *NOT_IMPLEMENTED):
         return
+    explain_refusal(target, population.filter, response, SCOPE_WHY)
     if response.status == 400:
         expect_error(response, 400, "tooMany", what="a root search refused as too broad")
         return

@@ -26,7 +26,9 @@ import pytest
 
 from harness.client import ScimResponse
 from harness.conformance.expect import ensure, expect_error, expect_list, resources_of
+from harness.conformance.learned import explain_refusal
 from harness.conformance.registry import check
+from harness.conformance.scoping import SCOPE_WHY, eq_any
 from harness.conformance.target import Target
 
 #: Per user: userName tail, familyName, first (non-primary) e-mail tail, primary e-mail tail.
@@ -90,7 +92,8 @@ def sort_users(target: Target) -> SortPopulation:
                     "primaryEmail": primary_email,
                 }
             )
-        return SortPopulation(prefix, f'userName sw "{prefix}"', tuple(users))
+        names = [user["userName"] for user in users]
+        return SortPopulation(prefix, eq_any("userName", names), tuple(users))
 
     return target.shared("sort.users", build)
 
@@ -106,6 +109,7 @@ def sorted_ids(
     ids: list[str] = []
     while True:
         response = target.get("/Users", params={**query, "startIndex": start})
+        explain_refusal(target, population.filter, response, SCOPE_WHY)
         body = expect_list(response)
         page = [str(item.get("id")) for item in resources_of(body)]
         ids.extend(page)
@@ -278,6 +282,7 @@ def test_sort_unknown_attr(target: Target) -> None:
     response = target.get(
         "/Users", params={"filter": population.filter, "sortBy": "noSuchAttributeXyz"}
     )
+    explain_refusal(target, population.filter, response, SCOPE_WHY)
     if response.status is not None and response.status >= 400:
         expect_error(response, 400, what="an unknown sortBy refused (400) or ignored (200)")
         return
@@ -307,6 +312,7 @@ def test_sort_unsupported(target: Target) -> None:
         "/Users",
         params={"filter": population.filter, "sortBy": "userName", "sortOrder": "descending"},
     )
+    explain_refusal(target, population.filter, response, SCOPE_WHY)
     if response.status is not None and response.status >= 400:
         expect_error(
             response,

@@ -16,7 +16,7 @@ Which attributes a body may carry and in which shape is read from
   (RFC 7643 §4.1.1); a Group's ``displayName`` is required (§4.2). Both start
   with the run's ``prefix`` so that resources stay inside the run's
   namespace (the conformance :class:`~harness.conformance.target.Target`
-  sweeps by ``userName sw prefix``), followed by a drawn token; distinct
+  sweeps for the prefix), followed by a drawn token; distinct
   draws give distinct names. ``externalId`` (unique per resource type on the
   reference server) reuses prefix and token: a replay under a fresh prefix,
   or another run on the same tenant, never collides with it;

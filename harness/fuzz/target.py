@@ -6,9 +6,13 @@ Safety on a real tenant comes from :class:`harness.conformance.target.Target`
 unchanged: every name starts with the run prefix, writes to anything the run
 did not create are refused before they are sent, what an example created is
 deleted when the example ends, and a final prefix sweep removes what a
-timed-out POST may have created. Listings are restricted to the run's own
-resources with ``userName sw "<prefix>"`` / ``displayName sw "<prefix>"``
-(RFC 7644 §3.4.2.2), so another tenant user never enters a comparison.
+timed-out POST may have created. Listings send the drawn filter as it is
+and keep the run's own resources — those named with the run prefix — from
+every page (:func:`harness.conformance.scoping.named_with`), so another
+tenant user never enters a comparison and no operator the target may refuse
+(``sw``, RFC 7644 §3.12) is added to the fuzzer's own filters. The paging
+invariants are judged on the whole walk; a walk that reaches
+:data:`MAX_PAGES` stops the property and says so (:class:`ListingIncomplete`).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from urllib.parse import urlencode
 
 from harness.client import Exchange, ScimClient, ScimResponse
 from harness.conformance.capabilities import Capabilities
+from harness.conformance.scoping import named_with
 from harness.conformance.target import Leftover, Target
 from harness.fuzz.findings import Finding, ReplayStep
 from harness.scim.schema import GROUP, USER, ResourceType
@@ -36,6 +41,11 @@ NAME_ATTRIBUTE = {"Users": "userName", "Groups": "displayName"}
 RESOURCE_TYPE = {"Users": USER, "Groups": GROUP}
 
 T = TypeVar("T")
+
+
+class ListingIncomplete(RuntimeError):
+    """A listing on a shared tenant did not end within :data:`MAX_PAGES`: the run's own
+    resources cannot all be found without a prefix filter, so nothing can be judged."""
 
 
 def endpoint_name(endpoint: str) -> str:
@@ -132,23 +142,17 @@ class FuzzTarget:
         if limit and limit > 0:
             self._page = min(LISTING_PAGE, limit)
 
-    def prefix_filter(self, endpoint: str) -> str:
-        """The filter that selects this run's resources of ``endpoint`` only."""
-        name = endpoint_name(endpoint)
-        return f'{NAME_ATTRIBUTE[name]} sw "{self.prefix}"'
-
     def scoped(self, endpoint: str, text: str | None) -> str | None:
-        """``(text) and <prefix filter>``: the fuzz filter restricted to the run's resources.
+        """The filter as sent: ``text`` as drawn, on a private and a shared target alike.
 
-        On a shared tenant this keeps everyone else's resources out of every
-        comparison. A private target gets ``text`` as drawn: nothing else is
-        there, and a defect that only shows at the top level of a filter (a
-        textual precedence bug) stays visible.
+        Nothing is ANDed to it (a ``sw`` prefix scope would make every
+        listing depend on an operator the target may refuse, RFC 7644
+        §3.12); :meth:`full_listing` keeps the run's own resources instead.
+        A defect that only shows at the top level of a filter (a textual
+        precedence bug) stays visible too.
         """
-        if self.private:
-            return text or None
-        scope = self.prefix_filter(endpoint)
-        return scope if not text else f"({text}) and {scope}"
+        endpoint_name(endpoint)
+        return text or None
 
     # -- requests ----------------------------------------------------------------
 
@@ -191,7 +195,8 @@ class FuzzTarget:
     ) -> list[dict[str, Any]] | Finding:
         """Every resource of the run matching ``filter``, page by page (RFC 7644 §3.4.2.4).
 
-        ``filter`` is ANDed with the prefix filter. Returns a :class:`Finding`
+        On a shared target only the resources named with the run prefix are
+        kept; the paging invariants hold for the whole walk. Returns a :class:`Finding`
         instead when the pages cannot be trusted: a page that is not a
         ListResponse, 5xx, ``totalResults`` changing between pages, a resource
         seen twice, or pages that end before ``totalResults`` resources came.
@@ -201,6 +206,8 @@ class FuzzTarget:
 
         text = self.scoped(endpoint, filter)
         size = page_size or self._page
+        ours = named_with(self.prefix, endpoint_name(endpoint))
+        complete = False
         collected: list[dict[str, Any]] = []
         seen: set[str] = set()
         exchanges: list[Exchange] = []
@@ -237,11 +244,17 @@ class FuzzTarget:
                 collected.append(item)
             start += len(items)
             if not items or total is None or start > total:
+                complete = True
                 break
+        if not complete and not self.private:
+            raise ListingIncomplete(
+                f"the listing of /{endpoint_name(endpoint)} did not end within {MAX_PAGES} "
+                f"pages of {size}: the run's own resources cannot all be found on this tenant"
+            )
         if total is not None and len(collected) != total:
             problem = f"the pages hold {len(collected)} resources, totalResults says {total}"
             return self.paging_finding(endpoint, text, size, problem, exchanges)
-        return collected
+        return collected if self.private else [item for item in collected if ours(item)]
 
     def paging_finding(
         self, endpoint: str, text: str | None, size: int, problem: str, exchanges: list[Exchange]
