@@ -24,6 +24,7 @@ each check:
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -62,6 +63,34 @@ T = TypeVar("T")
 #: The sweep trusts a prefix only when it is long enough to be this run's alone.
 MIN_SWEEP_PREFIX = 8
 _RESOURCE_PATH = re.compile(r"^/(Users|Groups)/([^/?#]+)$")
+
+
+#: The resource type a created resource's ``schemas`` names (RFC 7643 §3).
+_KIND_OF_SCHEMA = {USER_URN: "Users", GROUP_URN: "Groups"}
+
+
+def _created_kind(body: Any) -> str:
+    """``Users`` or ``Groups`` when ``body`` is a resource with an id, else ``""``."""
+    if not isinstance(body, Mapping) or not isinstance(body.get("id"), str):
+        return ""
+    schemas = body.get("schemas")
+    kinds = [_KIND_OF_SCHEMA[s] for s in schemas or [] if s in _KIND_OF_SCHEMA]
+    return kinds[0] if isinstance(schemas, list) and kinds else ""
+
+
+def _sent_name(request_body: str | None) -> str:
+    """The userName or displayName a request body carried, for the leftovers list."""
+    try:
+        sent = json.loads(request_body or "")
+    except ValueError:
+        return ""
+    items = sent if isinstance(sent, list) else [sent]
+    for item in items:
+        if isinstance(item, Mapping):
+            name = item.get("userName") or item.get("displayName")
+            if isinstance(name, str):
+                return name
+    return ""
 
 
 class UnsafeRequest(RuntimeError):
@@ -127,6 +156,9 @@ class Target:
         #: Every resource the run created or swept, (endpoint, id) → name: each is
         #: looked up again after cleanup (:meth:`verify`).
         self._ever: dict[tuple[str, str], str] = {}
+        #: 2xx creations the run could not identify (no id, no Location): reported
+        #: as leftovers with outcome "unknown", since nothing can look them up.
+        self.unidentified: list[Leftover] = []
         #: What the cleanup counted as removed (a later GET may take it back).
         self._claimed: set[tuple[str, str]] = set()
         #: The answer to the cleanup's DELETE of each resource, for the leftovers' reason.
@@ -326,6 +358,11 @@ class Target:
             return
         if method == "POST" and path in ("/Users", "/Groups") and 200 <= response.status < 300:
             self._remember(path.strip("/"), response)
+        elif method == "POST" and 200 <= response.status < 300 and _created_kind(response.body):
+            # A POST elsewhere (/.search, /Bulk, an unknown endpoint) that a server
+            # routed to its create handler: the answer is a new resource (seen in
+            # the field), which the run must remove like any other it made.
+            self._remember(_created_kind(response.body), response)
         elif method == "POST" and path in ("/Users", "/Groups") and response.status >= 500:
             self._unanswered_post(path.strip("/"), body)
         elif method == "POST" and path == "/Bulk" and isinstance(response.body, Mapping):
@@ -352,6 +389,20 @@ class Target:
         if not (isinstance(resource_id, str) and resource_id):
             match = _RESOURCE_PATH.match(self.relative(response.headers.get("location", "")))
             if not match or match[1] != endpoint:
+                # Created (2xx), but neither an id nor a Location says what: the
+                # run cannot remove it, and says so rather than report nothing.
+                exchange = response.exchange
+                self.unidentified.append(
+                    Leftover(
+                        endpoint,
+                        "",
+                        _sent_name(exchange.request_body) or "(unknown)",
+                        "unknown",
+                        f"{exchange.method} {self.relative(exchange.url)} → {response.status} "
+                        "with no id in the body and no Location: a resource may have been "
+                        "created that the run cannot find to remove",
+                    )
+                )
                 return
             resource_id = match[2]
         name = body.get("userName") or body.get("displayName") or resource_id
@@ -387,6 +438,7 @@ class Target:
         self._deleted.clear()
         self.sweep()
         self.verify()
+        self.leftovers += [item for item in self.unidentified if item not in self.leftovers]
 
     def sweep(self) -> None:
         """Find what the run created but never saw answered, by its prefix, and remove it.

@@ -152,3 +152,56 @@ def test_a_create_answered_without_a_body_is_tracked_by_its_location(app) -> Non
         assert response.status == 201 and response.body is None
     listing = target.get("/Users", params={"filter": 'userName sw "scimh-test-"'}).body
     assert listing["totalResults"] == 0 and target.removed == 1
+
+
+def catch_all_creates(inner):
+    """A server that routes unknown POSTs to its Groups handler (seen in the field: a
+    POST /Bulk made a Group) and stores a JSON array posted to /Users, answering 201
+    without an id or Location."""
+    import json
+
+    async def app(scope, receive, send):
+        if scope["type"] == "http" and scope["method"] == "POST":
+            path = scope["path"]
+            if path == "/Bulk":
+                body = json.dumps(
+                    {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                     "displayName": "scimh-test-leaked-bulk"}
+                ).encode()  # fmt: skip
+
+                async def replay():
+                    return {"type": "http.request", "body": body, "more_body": False}
+
+                return await inner(
+                    {**scope, "path": "/Groups", "raw_path": b"/Groups"}, replay, send
+                )
+            if path == "/Users":
+                message = await receive()
+                if message.get("body", b"").lstrip().startswith(b"["):
+                    headers = [(b"content-type", b"application/scim+json")]
+                    await send({"type": "http.response.start", "status": 201, "headers": headers})
+                    return await send({"type": "http.response.body", "body": b"[]"})
+
+                async def again():
+                    return message
+
+                return await inner(scope, again, send)
+        return await inner(scope, receive, send)
+
+    return app
+
+
+def test_creations_by_requests_meant_to_fail_are_removed_or_reported(app) -> None:
+    """A 2xx resource from any POST is the run's to remove; a 2xx nothing identifies
+    is listed as a leftover of unknown fate, never left unmentioned."""
+    target = make_target(catch_all_creates(app))
+    leaked = target.post("/Bulk", bulk_body({"method": "DELETE", "path": "/Users/x"}))
+    assert leaked.status == 201 and isinstance(leaked.body, dict)
+    group_id = leaked.body["id"]
+    answer = target.post("/Users", [target.user_body("array")])
+    assert answer.status == 201
+    target.cleanup()
+    assert target.get(f"/Groups/{group_id}").status == 404
+    (unknown,) = target.leftovers
+    assert unknown.outcome == "unknown" and unknown.endpoint == "Users"
+    assert unknown.name.startswith("scimh-test-array") and "no Location" in unknown.reason
