@@ -195,7 +195,7 @@ def test_creations_by_requests_meant_to_fail_are_removed_or_reported(app) -> Non
     """A 2xx resource from any POST is the run's to remove; a 2xx nothing identifies
     is listed as a leftover of unknown fate, never left unmentioned."""
     target = make_target(catch_all_creates(app))
-    leaked = target.post("/Bulk", bulk_body({"method": "DELETE", "path": "/Users/x"}))
+    leaked = target.post("/Bulk", bulk_body({"method": "POST", "path": "/Users", "data": {}}))
     assert leaked.status == 201 and isinstance(leaked.body, dict)
     group_id = leaked.body["id"]
     answer = target.post("/Users", [target.user_body("array")])
