@@ -33,9 +33,13 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
+import pytest
+
 from harness.client import ScimClient, ScimResponse
 from harness.conformance.bodies import bulk_body
+from harness.conformance.bodies_from_schema import DECLARED, MINIMAL, fit, minimal
 from harness.conformance.capabilities import Capabilities
+from harness.conformance.discovery import declarations
 from harness.conformance.expect import Blocked, CheckFailed, expect_resource, precondition
 from harness.conformance.scoping import NAME_ATTRIBUTE, eq_any, named_with, walk_collection
 from harness.scim.schema import GROUP_URN, PATCH_OP_URN, USER_URN
@@ -91,6 +95,17 @@ def _sent_name(request_body: str | None) -> str:
             if isinstance(name, str):
                 return name
     return ""
+
+
+def _accepted(response: ScimResponse) -> bool:
+    return response.status is not None and 200 <= response.status < 300
+
+
+def _with_members(members: tuple[str, ...] | list[str], attributes: Any) -> dict[str, Any]:
+    """``attributes`` with a Group ``members`` value for each id (RFC 7643 §4.2), if any."""
+    if not members:
+        return dict(attributes)
+    return {"members": [{"value": member} for member in members], **attributes}
 
 
 class UnsafeRequest(RuntimeError):
@@ -150,6 +165,8 @@ class Target:
         self._absent: set[str] = set()
         self._counter = itertools.count(1)
         self._shared: dict[str, Any] = {}
+        #: Endpoint → the create body shape the target takes (:meth:`body_shape`).
+        self._body_shapes: dict[str, str] = {}
         #: Resources a check deleted: verified gone at the end (a DELETE that
         #: answers 204 and deletes nothing must not leave an unreported user).
         self._deleted: dict[tuple[str, str], str] = {}
@@ -190,11 +207,39 @@ class Target:
 
     # -- bodies and fixtures -------------------------------------------------
 
-    def user_body(self, label: str = "user", **attributes: Any) -> dict[str, Any]:
-        """A complete core User for POST, with a fresh userName; ``attributes`` override."""
+    def user_body(self, label: str = "user", keep: Any = (), **attributes: Any) -> dict[str, Any]:
+        """A User for POST with a fresh userName, built from what the target declares.
+
+        The harness's full core User (RFC 7643 §4.1) trimmed to the attributes
+        the target's ``/Schemas`` declares (:func:`.bodies_from_schema.fit`), or
+        the minimal one when the target refused that (:meth:`body_shape`).
+        ``keep`` names the attributes of the full body the check relies on
+        (``name``, ``emails`` …): sent in either shape, and the check is
+        skipped when the target does not declare one (a tuple of names, typed
+        ``Any`` because call sites unpack ``**dict`` of attribute values).
+        ``attributes`` override what the check needs, sent as given (``...``
+        drops a key).
+        """
+        return self._body("Users", label, attributes, tuple(keep), self.body_shape("Users"))
+
+    def group_body(
+        self, label: str = "group", members: tuple[str, ...] | list[str] = (), **attributes: Any
+    ) -> dict[str, Any]:
+        """A Group for POST with a fresh displayName and the given member ids."""
+        attributes = _with_members(members, attributes)
+        return self._body("Groups", label, attributes, (), self.body_shape("Groups"))
+
+    def declared_user_body(self, label: str = "user") -> dict[str, Any]:
+        """The full User trimmed to the declarations, whichever shape the run settled on."""
+        return fit("Users", self._defaults("Users", label), declarations(self), self.unique)
+
+    def _defaults(self, endpoint: str, label: str) -> dict[str, Any]:
+        """The harness's full resource (RFC 7643 §4.1 User, §4.2 Group) before fitting."""
+        if endpoint == "Groups":
+            return {"schemas": [GROUP_URN], "displayName": self.unique(label), "members": []}
         user_name = self.user_name(label)
         local = user_name.split("@", 1)[0]
-        body: dict[str, Any] = {
+        return {
             "schemas": [USER_URN],
             "userName": user_name,
             "externalId": f"ext-{local}",
@@ -203,33 +248,102 @@ class Target:
             "emails": [{"value": user_name, "type": "work", "primary": True}],
             "active": True,
         }
-        body.update(attributes)
-        return {key: value for key, value in body.items() if value is not ...}
 
-    def group_body(
-        self, label: str = "group", members: tuple[str, ...] | list[str] = (), **attributes: Any
+    def _body(
+        self,
+        endpoint: str,
+        label: str,
+        overrides: Mapping[str, Any],
+        keep: tuple[str, ...],
+        shape: str,
     ) -> dict[str, Any]:
-        """A Group for POST with a fresh displayName and the given member ids."""
-        body: dict[str, Any] = {
-            "schemas": [GROUP_URN],
-            "displayName": self.unique(label),
-            "members": [{"value": member} for member in members],
-        }
-        body.update(attributes)
+        found = declarations(self)
+        full = fit(endpoint, self._defaults(endpoint, label), found, self.unique)
+        undeclared = [key for key in keep if key not in full]
+        if undeclared:
+            pytest.skip(
+                f"the target's /Schemas does not declare {', '.join(undeclared)}, which this "
+                "check needs on its User (RFC 7643 §7)"
+            )
+        body = full
+        if shape == MINIMAL:
+            body = minimal(endpoint, full, found, self.unique)
+            body.update({key: full[key] for key in keep})
+        body.update(overrides)
+        extensions = found.extensions.get(endpoint) or {}
+        if "schemas" not in overrides:
+            # RFC 7643 §3: 'schemas' lists each extension the body carries.
+            added = [key for key in body if key in extensions and key not in body["schemas"]]
+            body["schemas"] = [*body["schemas"], *added]
         return {key: value for key, value in body.items() if value is not ...}
 
-    def create_user(self, label: str = "user", **attributes: Any) -> dict[str, Any]:
+    def body_shape(self, endpoint: str) -> str:
+        """Which create body the target takes, learnt once per run (RFC 7644 §3.3).
+
+        The first create (:meth:`create_user`) POSTs the declared body; if the
+        target refuses it, the minimal one (RFC 7643 §4.1.1 ``userName``;
+        §4.2 ``displayName``), and when that is accepted every later body is
+        minimal: one refusal must not fail every check that needs a user —
+        ``users.create.declared`` reports it, once. A check that builds a body
+        before any create did probes the same way with a resource of its own,
+        deleted at once. If both shapes are refused the declared one stays, and
+        the checks that need a resource are blocked by the refusal.
+        """
+        if endpoint not in self._body_shapes:
+            self._body_shapes[endpoint] = DECLARED if self.read_only else self._probe(endpoint)
+        return self._body_shapes[endpoint]
+
+    def _probe(self, endpoint: str) -> str:
+        saved, self._scopes = self._scopes, self._scopes[:1]  # the run's, like shared()
+        try:
+            for shape in (DECLARED, MINIMAL):
+                response = self.post(f"/{endpoint}", self._body(endpoint, "probe", {}, (), shape))
+                if _accepted(response):
+                    self._discard(endpoint)
+                    return shape
+            return DECLARED
+        finally:
+            saved[0] = self._scopes[0]
+            self._scopes = saved
+
+    def _discard(self, endpoint: str) -> None:
+        """Delete what the probe just created (cleanup retries if the DELETE fails)."""
+        created = [key for key in self._scopes[-1].created if key[0] == endpoint]
+        if created:
+            self.delete(f"/{endpoint}/{created[-1][1]}")
+
+    def _create(
+        self, endpoint: str, label: str, keep: tuple[str, ...], attributes: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """POST a resource a check needs, learning the body shape on the first one."""
+        singular = endpoint[:-1]
+        known = self._body_shapes.get(endpoint) or (DECLARED if self.read_only else None)
+        shapes = (known,) if known else (DECLARED, MINIMAL)
+        first: ScimResponse | None = None
+        for shape in shapes:
+            response = self.post(
+                f"/{endpoint}", self._body(endpoint, label, attributes, keep, shape)
+            )
+            first = first or response
+            if _accepted(response):
+                self._body_shapes.setdefault(endpoint, shape)
+                break
+        else:
+            if not known and not attributes:
+                self._body_shapes[endpoint] = DECLARED  # even the minimal body is refused
+            response = first or response
+        with precondition(f"creating a {singular} for this check"):
+            return expect_resource(response, 201, 200, what=f"POST /{endpoint}")
+
+    def create_user(self, label: str = "user", keep: Any = (), **attributes: Any) -> dict[str, Any]:
         """POST a user the check needs; a refusal blocks the check (it is not its verdict)."""
-        with precondition("creating a User for this check"):
-            response = self.post("/Users", self.user_body(label, **attributes))
-            return expect_resource(response, 201, 200, what="POST /Users")
+        return self._create("Users", label, tuple(keep), attributes)
 
     def create_group(
         self, label: str = "group", members: tuple[str, ...] | list[str] = (), **attributes: Any
     ) -> dict[str, Any]:
-        with precondition("creating a Group for this check"):
-            response = self.post("/Groups", self.group_body(label, members, **attributes))
-            return expect_resource(response, 201, 200, what="POST /Groups")
+        """POST a group the check needs; a refusal blocks the check."""
+        return self._create("Groups", label, (), _with_members(members, attributes))
 
     def shared(self, key: str, build: Callable[[Target], T]) -> T:
         """Resources several checks read, built once on first use and kept for the run.

@@ -58,16 +58,15 @@ import hashlib
 import json
 import zlib
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from harness.client import ScimResponse
 from harness.conformance.bodies import operation, patch_body
-from harness.conformance.discovery import NO_ENTERPRISE, endpoint_name
+from harness.conformance.discovery import NO_ENTERPRISE, Declared, declarations
 from harness.conformance.expect import (
-    describe,
     ensure,
     expect_error,
     expect_resource,
@@ -87,7 +86,6 @@ from harness.scim.schema import (
     COMPLEX,
     DATETIME,
     DECIMAL,
-    DEFAULT,
     ENTERPRISE_USER_SCHEMA,
     ENTERPRISE_USER_URN,
     GROUP_SCHEMA,
@@ -272,107 +270,6 @@ def _cases() -> list[Check]:
 # --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Declared:
-    """An attribute's characteristics as the target declares them (RFC 7643 §7).
-
-    Missing characteristics take the RFC 7643 §2.2 defaults.
-    """
-
-    name: str
-    type: str = STRING
-    multi_valued: bool = False
-    required: bool = False
-    case_exact: bool = False
-    mutability: str = READ_WRITE
-    returned: str = DEFAULT
-    canonical_values: tuple[str, ...] = ()
-    subs: Mapping[str, Declared] = field(default_factory=dict)
-    #: A comparison rule beyond the characteristics: "tel" (RFC 3966 values).
-    rule: str = ""
-
-    @classmethod
-    def parse(cls, body: Mapping[str, Any]) -> Declared:
-        subs = {
-            str(sub.get("name", "")).casefold(): cls.parse(sub)
-            for sub in body.get("subAttributes") or []
-            if isinstance(sub, Mapping) and sub.get("name")
-        }
-        canonical = body.get("canonicalValues") or ()
-        return cls(
-            name=str(body.get("name", "")),
-            type=str(body.get("type") or STRING),
-            multi_valued=body.get("multiValued") is True,
-            required=body.get("required") is True,
-            case_exact=body.get("caseExact") is True,
-            mutability=str(body.get("mutability") or READ_WRITE),
-            returned=str(body.get("returned") or DEFAULT),
-            canonical_values=tuple(str(v) for v in canonical if isinstance(v, str)),
-            subs=subs,
-        )
-
-    @classmethod
-    def of(cls, attribute: Attribute) -> Declared:
-        """The registry's (RFC 7643) definition, for attributes /Schemas need not list."""
-        return cls.parse(attribute.to_scim())
-
-    def sub(self, name: str) -> Declared | None:
-        return self.subs.get(name.casefold())
-
-    @property
-    def element(self) -> Declared:
-        """One value of a multi-valued attribute."""
-        return dataclasses.replace(self, multi_valued=False)
-
-
-@dataclass(frozen=True)
-class Discovery:
-    #: Schema URN (case-folded) → attribute name (case-folded) → definition.
-    schemas: Mapping[str, Mapping[str, Mapping[str, Any]]] | None
-    problem: str
-    #: Extension URNs (case-folded) on the Users resource type; None if unreadable.
-    user_extensions: frozenset[str] | None
-
-
-def _schema_items(body: Any) -> list[Mapping[str, Any]]:
-    items = body.get("Resources") if isinstance(body, Mapping) else body
-    if isinstance(body, Mapping) and "attributes" in body and "id" in body:
-        items = [body]
-    return [item for item in items or [] if isinstance(item, Mapping)]
-
-
-def _read_discovery(target: Target) -> Discovery:
-    """``GET /Schemas`` (or each schema by id) and ``GET /ResourceTypes``, once."""
-    found: dict[str, dict[str, Mapping[str, Any]]] = {}
-    problem = ""
-    response = target.get("/Schemas")
-    items = _schema_items(response.body) if response.status == 200 else []
-    if not items:
-        problem = f"GET /Schemas → {describe(response)}"
-        for urn in (USER_URN, EXT, GROUP_URN):
-            one = target.get(f"/Schemas/{urn}")
-            if one.status == 200:
-                items.extend(_schema_items(one.body))
-    for item in items:
-        attributes = {
-            str(a.get("name", "")).casefold(): a
-            for a in item.get("attributes") or []
-            if isinstance(a, Mapping)
-        }
-        found[str(item.get("id", "")).casefold()] = attributes
-    extensions: frozenset[str] | None = None
-    types = target.get("/ResourceTypes")
-    resources = _schema_items(types.body) if types.status == 200 else None
-    for item in resources or []:
-        if endpoint_name(item) == "Users":
-            extensions = frozenset(
-                str(ext.get("schema", "")).casefold()
-                for ext in item.get("schemaExtensions") or []
-                if isinstance(ext, Mapping)
-            )
-    return Discovery(found or None, problem, extensions)
-
-
 #: Mutability the RFC fixes whatever ``/Schemas`` declares, with why. RFC 7643 §4.1.1
 #: defines userName readWrite, and the IdPs rename users (Okta sends the new login in
 #: its PUT, Entra a PATCH Replace of userName): a target that declares it immutable and
@@ -387,7 +284,7 @@ _FIXED_NOTE = {
 
 def _declared(target: Target, subject: Subject) -> tuple[Declared, Declared]:
     """(the attribute, the one checked — the sub-attribute for ``name.x``) or skip."""
-    discovery = target.shared("attr.discovery", _read_discovery)
+    discovery = declarations(target)
     if (
         subject.container
         and discovery.user_extensions is not None

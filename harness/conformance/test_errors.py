@@ -138,7 +138,7 @@ def _provoke_invalid_filter(target: Target) -> ScimResponse:
 
 
 def _provoke_uniqueness(target: Target) -> ScimResponse:
-    body = target.user_body("dup")
+    body = target.user_body("dup", keep=("externalId",))
     with precondition("the first POST of the user"):
         expect_status(target.post("/Users", body), 201, what="POST /Users")
     return target.post("/Users", {**body, "externalId": f"{body['externalId']}-2"})

@@ -27,6 +27,12 @@ from typing import Any
 
 from harness.client import ScimResponse
 from harness.conformance.bodies import operation, patch_body
+from harness.conformance.bodies_from_schema import (
+    SINGULAR_STRING,
+    SINGULAR_STRING_CORE,
+    attribute_for,
+    attributes_for,
+)
 from harness.conformance.discovery import require_enterprise
 from harness.conformance.expect import ensure, expect_error
 from harness.conformance.registry import check
@@ -110,17 +116,20 @@ def _two_emails(target: Target, label: str) -> tuple[dict[str, Any], str, str, s
 @check(
     "patch.add.simple",
     "RFC 7644 §3.5.2.1 (target does not exist: the attribute and value are added)",
-    "add of nickName on a user without one sets it",
+    "add of nickName (or another optional string the target declares) on a user without "
+    "one sets it",
     needs=NEEDS,
     mutating=True,
 )
 def test_add_simple(target: Target) -> None:
-    _, path = new_user(target, "add-simple")
-    state, response, diff = _patched(target, path, operation("add", "nickName", "Babs"))
+    choice = attribute_for(target, SINGULAR_STRING)
+    _, path = new_user(target, "add-simple", **choice.omitted())
+    value = target.unique("Babs")
+    state, response, diff = _patched(target, path, operation("add", choice.path, value))
     ensure(
-        state.get("nickName") == "Babs",
-        "nickName 'Babs' after the add",
-        f"GET shows nickName {state.get('nickName')!r}",
+        choice.read(state) == value,
+        f"{choice.path} {value!r} after the add",
+        f"GET shows {choice.path} {choice.read(state)!r}",
         response,
         diff,
     )
@@ -155,7 +164,7 @@ def test_add_existing_single(target: Target) -> None:
     mutating=True,
 )
 def test_add_multi(target: Target) -> None:
-    user, path = new_user(target, "add-multi")
+    user, path = new_user(target, "add-multi", keep=("emails",))
     home = _email(target, "add-multi-home")
     added = {"value": home, "type": "home"}
     state, response, diff = _patched(target, path, operation("add", "emails", [added]))
@@ -181,21 +190,23 @@ def test_add_multi(target: Target) -> None:
 @check(
     "patch.add.pathless",
     "RFC 7644 §3.5.2.1 (no path: the value holds the attributes to add to the resource)",
-    "a path-less add of {nickName, title} sets both and leaves every other attribute as it was",
+    "a path-less add of {nickName, title} (or the optional strings the target declares) sets "
+    "them and leaves every other attribute as it was",
     needs=NEEDS,
     mutating=True,
 )
 def test_add_pathless(target: Target) -> None:
+    choices = attributes_for(target, SINGULAR_STRING_CORE, 2)
     _, path = new_user(target, "add-pathless")
     before = state_after_patch(target, path)
-    value = {"nickName": "Babs", "title": target.unique("Tour Guide")}
+    value = {choice.name: target.unique(choice.name) for choice in choices}
     state, response, diff = _patched(target, path, operation("add", value=value))
     wrong = [f"{k} {state.get(k)!r}" for k, v in value.items() if state.get(k) != v]
     ensure(not wrong, f"{value} added", "GET shows " + ", ".join(wrong), response, diff)
     kept = [
         k
         for k in ("userName", "displayName", "name", "emails", "active", "externalId")
-        if state.get(k) != before.get(k)
+        if k not in value and state.get(k) != before.get(k)
     ]
     ensure(
         not kept,
@@ -239,7 +250,7 @@ def test_replace_simple(target: Target) -> None:
     mutating=True,
 )
 def test_replace_subattr(target: Target) -> None:
-    user, path = new_user(target, "replace-sub")
+    user, path = new_user(target, "replace-sub", keep=("name",))
     family = target.unique("Jensen")
     state, response, diff = _patched(target, path, operation("replace", "name.familyName", family))
     name = state.get("name") or {}
@@ -261,7 +272,7 @@ def test_replace_subattr(target: Target) -> None:
     mutating=True,
 )
 def test_replace_complex_partial(target: Target) -> None:
-    user, path = new_user(target, "replace-partial")
+    user, path = new_user(target, "replace-partial", keep=("name",))
     family = target.unique("Jensen")
     state, response, diff = _patched(
         target, path, operation("replace", "name", {"familyName": family})
@@ -423,17 +434,19 @@ def test_replace_urn_manager(target: Target) -> None:
 @check(
     "patch.remove.simple",
     "RFC 7644 §3.5.2.2 (the attribute SHALL be considered unassigned); RFC 7643 §2.5",
-    'remove of nickName leaves it unassigned — absent or null, never ""',
+    "remove of nickName (or another optional string the target declares) leaves it "
+    'unassigned — absent or null, never ""',
     needs=NEEDS,
     mutating=True,
 )
 def test_remove_simple(target: Target) -> None:
-    _, path = new_user(target, "remove-simple", nickName="Babs")
-    state, response, diff = _patched(target, path, operation("remove", "nickName"))
+    choice = attribute_for(target, SINGULAR_STRING_CORE)
+    _, path = new_user(target, "remove-simple", **choice.fields(target.unique("Babs")))
+    state, response, diff = _patched(target, path, operation("remove", choice.path))
     ensure(
-        state.get("nickName") is None,
-        "nickName unassigned after the remove",
-        f"GET shows nickName {state.get('nickName')!r}",
+        choice.read(state) is None,
+        f"{choice.path} unassigned after the remove",
+        f"GET shows {choice.path} {choice.read(state)!r}",
         response,
         diff,
     )
@@ -500,7 +513,7 @@ def test_remove_urn_path(target: Target) -> None:
     mutating=True,
 )
 def test_primary(target: Target) -> None:
-    user, path = new_user(target, "primary")
+    user, path = new_user(target, "primary", keep=("emails",))
     home = _email(target, "primary-home")
     state, response, diff = _patched(
         target, path, operation("add", "emails", [{"value": home, "type": "home", "primary": True}])
@@ -535,20 +548,21 @@ def test_primary(target: Target) -> None:
 def test_multi_op_order(target: Target) -> None:
     """Out of order, the remove would find nothing (400 noTarget) or the
     first replace would win."""
-    user, path = new_user(target, "order")
+    choice = attribute_for(target, SINGULAR_STRING)
+    user, path = new_user(target, "order", keep=("emails",))
     home = _email(target, "order-home")
     state, response, diff = _patched(
         target,
         path,
-        operation("replace", "nickName", "first"),
-        operation("replace", "nickName", "second"),
+        operation("replace", choice.path, "first"),
+        operation("replace", choice.path, "second"),
         operation("add", "emails", [{"value": home, "type": "home"}]),
         operation("remove", 'emails[type eq "home"]'),
     )
     ensure(
-        state.get("nickName") == "second" and _values(state) == [user["userName"].casefold()],
-        "nickName 'second', no home e-mail and the work e-mail kept",
-        f"GET shows nickName {state.get('nickName')!r}, emails {_emails(state)!r}",
+        choice.read(state) == "second" and _values(state) == [user["userName"].casefold()],
+        f"{choice.path} 'second', no home e-mail and the work e-mail kept",
+        f"GET shows {choice.path} {choice.read(state)!r}, emails {_emails(state)!r}",
         response,
         diff,
     )

@@ -144,7 +144,7 @@ def test_self_case(target: Target) -> None:
     mutating=True,
 )
 def test_external_id(target: Target) -> None:
-    first = target.create_user("extid")
+    first = target.create_user("extid", keep=("externalId",))
     response = target.post("/Users", target.user_body("extid2", externalId=first["externalId"]))
     expect_error(
         response,
