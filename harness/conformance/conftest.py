@@ -107,6 +107,7 @@ def target_summary(found: Target) -> dict[str, Any]:
         "capabilities": found.capabilities.to_json(),
         "leftovers": [leftover.to_json() for leftover in found.leftovers],
         "removed": found.removed,
+        "notes": list(found.sweep_notes),
     }
 
 

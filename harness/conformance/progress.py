@@ -105,6 +105,7 @@ def summary(run: RunResult, report: Report, seconds: float) -> str:
     for item in left:
         where = f"{item['endpoint']}/{item['id']} ({item['name']})"
         lines.append(f"  {where}: {item['outcome']} — {item['reason']}")
+    lines += [f"  note: {note}" for note in run.cleanup_notes]
     if run.interrupted:
         lines.append("interrupted: the run stopped early (exit 130)")
     elif run.problem:

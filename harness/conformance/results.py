@@ -121,6 +121,8 @@ class RunResult:
     checks: list[CheckResult] = field(default_factory=list)
     leftovers: list[dict[str, str]] = field(default_factory=list)
     removed: int = 0
+    #: What the cleanup could not do in full (a prefix walk that stopped at its page limit).
+    cleanup_notes: list[str] = field(default_factory=list)
     baseline: BaselineOutcome | None = None
     interrupted: bool = False
     #: Set when the run could not start or stopped early: the one-line cause.

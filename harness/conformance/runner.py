@@ -256,6 +256,7 @@ def run_suite(options: RunOptions) -> RunResult:
         result.capabilities = result.capabilities or summary["capabilities"]
         result.leftovers += summary["leftovers"]
         result.removed += summary["removed"]
+        result.cleanup_notes += summary.get("notes") or []
     if options.workers > 1 and not options.read_only:
         removed, leftovers = _sweep(override, options, prefix)
         result.removed += removed

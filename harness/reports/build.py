@@ -105,6 +105,7 @@ def from_run(run: RunResult, specs: Mapping[str, Check] | None = None) -> Report
         baseline=None if run.baseline is None else run.baseline.to_json(),
         removed=run.removed,
         leftovers=list(run.leftovers),
+        cleanup_notes=list(run.cleanup_notes),
     )
     claimed = set(run.capabilities.get("claimed") or [])
     unknown = set(run.capabilities.get("unknown") or [])

@@ -163,7 +163,7 @@ def signature(
         detail = blank(status["detail"] or "", prefix) if status else blank(got, prefix)
         answered = f"HTTP {status['status']}" if status else "no answer"
         key = f"status|{shape}|{answered}|{kind}|{detail[:120]}"
-        title = f"{shape} → {got}"
+        title = f"{shape} → {got}" + (f"; expected {expected}" if expected else "")
     elif named is not None:
         key = f"field|{named['name']}|{blank(expected or '', prefix)}|{blank(got, prefix)}"
         title = f"expected {expected}; got {got}" if expected else got
@@ -183,7 +183,9 @@ def request_shape(exchange: Exchange | None) -> str:
     parts = urlsplit(exchange.url)
     segments = parts.path.split("/")
     shaped = [
-        "{id}" if index and segments[index - 1] in _COLLECTIONS and segment else segment
+        "{id}"
+        if index and segments[index - 1] in _COLLECTIONS and segment and segment != ".search"
+        else segment
         for index, segment in enumerate(segments)
     ]
     path = _tail("/".join(shaped))

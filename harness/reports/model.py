@@ -288,6 +288,8 @@ class Report:
     removed: int = 0
     #: Resources created and not removed (endpoint, id, name, outcome, reason).
     leftovers: list[dict[str, str]] = field(default_factory=list)
+    #: What the cleanup could not do in full (a prefix walk stopped at its page limit).
+    cleanup_notes: list[str] = field(default_factory=list)
     #: Source-specific totals worth a headline (fuzz: examples, properties).
     facts: dict[str, Any] = field(default_factory=dict)
     #: The failures grouped by the defect behind them (:mod:`harness.reports.causes`).
@@ -349,7 +351,11 @@ class Report:
             "counts": self.counts(),
             "facts": dict(self.facts),
             "baseline": self.baseline,
-            "cleanup": {"removed": self.removed, "leftovers": list(self.leftovers)},
+            "cleanup": {
+                "removed": self.removed,
+                "leftovers": list(self.leftovers),
+                "notes": list(self.cleanup_notes),
+            },
             "causes": [cause.to_json() for cause in self.causes],
             "entries": [entry.to_json() for entry in self.entries],
         }
@@ -383,6 +389,7 @@ class Report:
                 baseline=data.get("baseline"),
                 removed=int(cleanup.get("removed") or 0),
                 leftovers=[dict(item) for item in cleanup.get("leftovers") or []],
+                cleanup_notes=[str(item) for item in cleanup.get("notes") or []],
                 facts=dict(data.get("facts") or {}),
                 causes=[Cause.from_json(item) for item in data.get("causes") or []],
             )

@@ -143,3 +143,7 @@ def test_numeric_status_on_a_real_run_is_one_cause() -> None:
     (cause,) = report.failed_causes()
     assert sorted(cause.failed) == sorted(failed)
     assert "status" in cause.title
+
+
+def test_a_search_is_not_an_id() -> None:
+    assert request_shape(exchange("POST", "http://h/Users/.search")) == "POST /Users/.search"
