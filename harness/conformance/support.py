@@ -142,6 +142,22 @@ def renamed(
     return {**user, "userName": fresh}, response
 
 
+# -- stored values a check watches -----------------------------------------------
+
+
+def stored_given_name(user: Mapping[str, Any]) -> str:
+    """The created user's name.givenName: what the sub-attribute checks watch stay put.
+
+    A target that drops it on create (judged by attr.user.name.roundtrip) leaves
+    nothing to watch: the check is blocked, not tripped by a missing key.
+    """
+    name = user.get("name")
+    given = name.get("givenName") if isinstance(name, dict) else None
+    with precondition("the created user holding the name.givenName it was sent"):
+        ensure(isinstance(given, str), "name.givenName in the POST answer", f"name = {name!r}")
+    return str(given)
+
+
 # -- the enterprise extension ----------------------------------------------------
 
 

@@ -60,6 +60,7 @@ from harness.conformance.support import (
     new_user,
     patch_comparison,
     state_after_patch,
+    stored_given_name,
 )
 from harness.conformance.target import Target
 from harness.reports.model import Comparison
@@ -904,7 +905,7 @@ def test_entra_multi_valued(target: Target) -> None:
     )
     name = state.get("name") or {}
     ensure(
-        name.get("familyName") == family and name.get("givenName") == user["name"]["givenName"],
+        name.get("familyName") == family and name.get("givenName") == stored_given_name(user),
         f"name.familyName {family!r} with givenName kept",
         f"GET shows name {name!r}",
         response,
