@@ -176,6 +176,12 @@ def pytest_runtest_makereport(
         result.message = _skip_reason(report)
     elif isinstance(error, Blocked):
         # A precondition failed: no verdict on the rule (shown as skipped to pytest).
+        # A shared setup built by an earlier check failed in that check's
+        # exchanges: the evidence joins this one's, so its cause is the same.
+        shown = error.failure.exchange
+        if shown is not None and not any(item is shown for item in exchanges):
+            exchanges.append(shown)
+            result.exchanges = exchanges
         result.verdict = "blocked"
         result.blocked_by = error.step
         result.message = redactor.text(_blocked_message(spec, error, exchanges, token_variable))
