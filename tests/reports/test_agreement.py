@@ -36,6 +36,7 @@ RUN_FAULTS = (
     "filter-co-case-sensitive",
     "patch-response-stale",
     "password-echoed",
+    "email-type-rejected",  # setup refusals: blocked checks and a root cause they share
 )
 
 
@@ -106,6 +107,8 @@ def test_the_reports_have_something_to_disagree_about(report: Report) -> None:
     assert counts["failed"] >= 1 and counts["total"] > counts["failed"]
     if report.source == "run":
         assert counts["warning"] >= 1 and counts["skipped"] >= 1 and counts["passed"] >= 100
+        assert counts["blocked"] >= 1
+        assert any(cause.failed and cause.blocked for cause in report.causes)
         assert counts["baselined"] == 1 and report.exit_code == 1
         (known,) = [entry for entry in report.entries if entry.baselined]
         assert (known.id, known.verdict) == (KNOWN_FAILURE, "failed")
