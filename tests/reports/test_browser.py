@@ -480,6 +480,11 @@ class Listener:
         return [host for host in self.hosts if host not in BROWSER_HOSTS]
 
     def record(self, first: bytes) -> None:
+        if not first:
+            # Opened and closed without a byte: Chromium's speculative preconnect
+            # (seen with Debian's Chromium 150). A fetch always sends its request;
+            # this fetched nothing.
+            return
         try:
             host = server_name(first)
         except IndexError:  # a truncated ClientHello
