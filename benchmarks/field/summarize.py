@@ -27,6 +27,35 @@ def show_exchange(ex, limit, indent="      "):
         print(f"{indent}  resp: {short(resp.get('body'), limit)}")
 
 
+def show_causes(doc, args):
+    """One block per root cause: title, its failed/warned/blocked checks, the reproducer's
+    evidence exchange; then the errors, which belong to no cause."""
+    entries = {e["id"]: e for e in doc["entries"]}
+    causes = doc.get("causes") or []
+    for n, cause in enumerate(causes, 1):
+        parts = [
+            f"{k}={len(cause.get(k) or [])}"
+            for k in ("failed", "warned", "blocked")
+            if cause.get(k)
+        ]
+        print(f"## {n}. {short(cause.get('title'), args.body)}  [{' '.join(parts)}]")
+        for k in ("failed", "warned", "blocked"):
+            if cause.get(k):
+                print(f"   {k}: {', '.join(cause[k])}")
+        rep = entries.get(cause.get("reproducer")) or {}
+        f = rep.get("failure") or {}
+        if f:
+            print(f"   reproducer {rep['id']}: expected {short(f.get('expected'), args.body)}")
+        exs = rep.get("exchanges") or []
+        idx = f.get("exchange")
+        if isinstance(idx, int) and idx < len(exs) and args.exchanges:
+            show_exchange(exs[idx], args.body)
+    for e in doc["entries"]:
+        if e["verdict"] == "error":
+            f = e.get("failure") or {}
+            print(f"## error {e['id']}: {short(f.get('got') or e.get('message'), args.body)}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("reports", nargs="+")
@@ -35,6 +64,12 @@ def main():
     )
     ap.add_argument("--body", type=int, default=400)
     ap.add_argument("--verdicts", default="failed,warning,error")
+    ap.add_argument(
+        "--causes",
+        action="store_true",
+        help="print the report's root causes (failed/warned/blocked checks per cause) "
+        "and the got of each cause's reproducer, instead of every entry",
+    )
     args = ap.parse_args()
     wanted = set(args.verdicts.split(","))
     for path in args.reports:
@@ -48,6 +83,9 @@ def main():
         left = (doc.get("cleanup") or {}).get("leftovers") or []
         if left:
             print(f"   leftovers: {len(left)} {short(left, 300)}")
+        if args.causes:
+            show_causes(doc, args)
+            continue
         for e in doc["entries"]:
             if e["verdict"] not in wanted:
                 continue
