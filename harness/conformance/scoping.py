@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from harness.client import ScimResponse
-from harness.conformance.expect import expect_list
+from harness.conformance.expect import ensure, expect_list, ids_of, precondition
 from harness.conformance.learned import explain_refusal
 
 if TYPE_CHECKING:
@@ -71,6 +71,39 @@ def listing(
     response = target.get(endpoint, params={"filter": text, **(params or {})})
     explain_refusal(target, text, response, why)
     return response, expect_list(response)
+
+
+#: How many of the run's resources a confirmation lists in one page (its populations
+#: are 3–7; a page of 100 holds them even where the default page is small).
+CONFIRM_PAGE = 100
+
+
+def confirm_scope(target: Target, endpoint: str, text: str, ids: Iterable[str], what: str) -> None:
+    """The scope filter ``text`` lists exactly the run's ``ids`` — once per run and scope.
+
+    Every check that lists "its" resources through ``text`` presumes it; a
+    server that answers it wrongly with a 200 (it cannot parse ``or``, it
+    compares a userName it rewrote) would otherwise fail each of them on a
+    rule (paging, an operator) it never got to show. So a wrong answer
+    blocks those checks, as one cause; a refusal skips them (:func:`listing`).
+    """
+    wanted = set(ids)
+
+    def confirm(run: Target) -> bool:
+        response, body = listing(run, endpoint, text, {"count": CONFIRM_PAGE})
+        with precondition(f"{what}: the scope filter listing the run's {len(wanted)} resources"):
+            found = ids_of(body)
+            ensure(
+                found == wanted,
+                f"GET {endpoint}?filter={text} to list exactly the {len(wanted)} resources "
+                "the run created with those names (RFC 7644 §3.4.2.2)",
+                f"{len(found & wanted)} of them and {len(found - wanted)} others "
+                f"(totalResults {body.get('totalResults')!r})",
+                response,
+            )
+        return True
+
+    target.shared(f"scope {endpoint} {text}", confirm)
 
 
 @dataclass

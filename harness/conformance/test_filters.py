@@ -61,7 +61,7 @@ from harness.conformance.expect import (
 )
 from harness.conformance.learned import explain_refusal
 from harness.conformance.registry import Check, case, check, check_table
-from harness.conformance.scoping import eq_any, within
+from harness.conformance.scoping import confirm_scope, eq_any, within
 from harness.conformance.support import Levels
 from harness.conformance.target import Target
 from harness.scim.schema import ENTERPRISE_USER_URN, USER_URN
@@ -105,13 +105,22 @@ class Population:
     def id(self, key: str) -> str:
         return str(self.resources[key]["id"])
 
+    def ids(self) -> list[str]:
+        return [str(body["id"]) for body in self.resources.values()]
+
     def format(self, template: str) -> str:
         return template.format(**self.values)
 
     def scoped(self, expression: str) -> str:
         """``expression`` restricted to this population (nothing else on the tenant counts),
-        by naming each of its users with ``eq`` (:mod:`harness.conformance.scoping`)."""
-        return within(expression, eq_any("userName", [self.values[key] for key in self.keys]))
+        by naming each of its users with ``eq`` (:mod:`harness.conformance.scoping`).
+        Checks call :func:`scope_to`, which confirms the scope first."""
+        return within(expression, self.scope)
+
+    @property
+    def scope(self) -> str:
+        """The filter naming each user of the population: ``userName eq "…" or …``."""
+        return eq_any("userName", [self.values[key] for key in self.keys])
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -228,6 +237,13 @@ def _build_users(target: Target) -> Population:
         values[f"{key}_id"] = str(resources[key]["id"])
         labels[key] = f"{key} <{user_name}>"
     return Population(prefix, resources, values, labels, enterprise)
+
+
+def scope_to(target: Target, population: Population, expression: str) -> str:
+    """``expression`` scoped to the population, once the scope alone is confirmed to list
+    exactly its users (else the check is blocked on that, one cause for every check)."""
+    confirm_scope(target, "/Users", population.scope, population.ids(), "the filter population")
+    return population.scoped(expression)
 
 
 def users(target: Target) -> Population:
@@ -761,7 +777,7 @@ def test_string_operators(target: Target, case: Check) -> None:
         pytest.skip(no_choice_reason(SINGULAR_STRING_CORE))
     text = population.format(case.params["filter"])
     if case.params["scoped"]:
-        text = population.scoped(text)
+        text = scope_to(target, population, text)
     if case.params["inactive"] and population.resources["beta"].get("active") is not False:
         pytest.skip(
             "the target answered beta's creation with active = "
@@ -897,7 +913,7 @@ def test_datetime_operators(target: Target, case: Check) -> None:
     everyone = population.keys
     for outcome, (side, offset) in (("hit", case.params["hit"]), ("miss", case.params["miss"])):
         literal = _literal(sides[side], offset)
-        text = population.scoped(f'meta.{attribute} {op} "{literal}"')
+        text = scope_to(target, population, f'meta.{attribute} {op} "{literal}"')
         where = "before" if side == "early" else "after"
         why = (
             f"{literal} is 2 s {where} every population user's meta.{attribute} "

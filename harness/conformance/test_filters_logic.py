@@ -42,6 +42,7 @@ from harness.conformance.test_filters import (
     _operator,
     expect_matches,
     query,
+    scope_to,
     search,
     users,
 )
@@ -193,7 +194,7 @@ def test_logic(target: Target, case: Check) -> None:
             expect_matches(population, answer, plain, case.params["expect"], case.params["why"])
     text = population.format(case.params["filter"])
     if case.params["scoped"]:
-        text = population.scoped(text)
+        text = scope_to(target, population, text)
     response = query(target, "/Users", text)
     expect_matches(population, response, text, case.params["expect"], case.params["why"])
 
@@ -221,7 +222,7 @@ def _value_path_or_skip(response: ScimResponse) -> None:
 )
 def test_valuepath(target: Target) -> None:
     population = users(target)
-    text = population.scoped('emails[type eq "work" and value co "alpha@work"]')
+    text = scope_to(target, population, 'emails[type eq "work" and value co "alpha@work"]')
     response = query(target, "/Users", text)
     _value_path_or_skip(response)
     why = "alpha and xalpha have such a work e-mail; 'alphabet@work…' does not contain it"
@@ -238,7 +239,7 @@ def test_valuepath(target: Target) -> None:
 )
 def test_valuepath_same_element(target: Target) -> None:
     population = users(target)
-    home = population.scoped('emails[type eq "home" and value co "@home."]')
+    home = scope_to(target, population, 'emails[type eq "home" and value co "@home."]')
     response = query(target, "/Users", home)
     _value_path_or_skip(response)
     expect_matches(
@@ -246,7 +247,7 @@ def test_valuepath_same_element(target: Target) -> None:
     )
     # alpha and xalpha have a work e-mail and an '@home.' e-mail, but no single
     # e-mail is both: a server that tests each condition on any element returns them.
-    work = population.scoped('emails[type eq "work" and value co "@home."]')
+    work = scope_to(target, population, 'emails[type eq "work" and value co "@home."]')
     expect_matches(
         population,
         query(target, "/Users", work),
@@ -275,7 +276,9 @@ def test_urn_attr(target: Target) -> None:
             f"the target's /ResourceTypes does not list {ENTERPRISE_USER_URN} as a "
             "schemaExtension of Users"
         )
-    text = population.scoped(f'{ENTERPRISE_USER_URN}:employeeNumber eq "{population.prefix}1001"')
+    text = scope_to(
+        target, population, f'{ENTERPRISE_USER_URN}:employeeNumber eq "{population.prefix}1001"'
+    )
     expect_matches(
         population,
         query(target, "/Users", text),
@@ -453,7 +456,7 @@ def test_unknown_attr(target: Target) -> None:
     # The RFC does not say which (pitfalls §7), so both are accepted; what is
     # not allowed is a 500, or treating the unknown name as matching everything.
     population = users(target)
-    text = population.scoped('scimhNoSuchAttribute eq "x"')
+    text = scope_to(target, population, 'scimhNoSuchAttribute eq "x"')
     response = search(target, "/Users", text)
     if response.status == 400:
         _expect_invalid_filter(response, text, "unknown attribute", strict_type=False)

@@ -32,7 +32,7 @@ from harness.client import ScimResponse
 from harness.conformance.expect import ensure, expect_list, fail, resources_of
 from harness.conformance.learned import explain_refusal
 from harness.conformance.registry import check
-from harness.conformance.scoping import SCOPE_WHY, eq_any, listing
+from harness.conformance.scoping import SCOPE_WHY, confirm_scope, eq_any, listing
 from harness.conformance.target import Target
 
 #: Size of the paged user population: odd, so pages of 3 end in a short page.
@@ -69,7 +69,9 @@ def paged_users(target: Target) -> Population:
         ids = [run.create_user("pg", userName=name)["id"] for name in names]
         return Population("/Users", prefix, tuple(ids), eq_any("userName", names))
 
-    return target.shared("page.users", build)
+    population = target.shared("page.users", build)
+    confirm_scope(target, "/Users", population.filter, population.ids, "the paged users")
+    return population
 
 
 def paged_groups(target: Target) -> Population:
@@ -81,7 +83,9 @@ def paged_groups(target: Target) -> Population:
         ids = [run.create_group("pgg", displayName=name)["id"] for name in names]
         return Population("/Groups", prefix, tuple(ids), eq_any("displayName", names))
 
-    return target.shared("page.groups", build)
+    population = target.shared("page.groups", build)
+    confirm_scope(target, "/Groups", population.filter, population.ids, "the paged groups")
+    return population
 
 
 def list_page(

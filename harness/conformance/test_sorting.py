@@ -28,7 +28,7 @@ from harness.client import ScimResponse
 from harness.conformance.expect import ensure, expect_error, expect_list, resources_of
 from harness.conformance.learned import explain_refusal
 from harness.conformance.registry import check
-from harness.conformance.scoping import SCOPE_WHY, eq_any
+from harness.conformance.scoping import SCOPE_WHY, confirm_scope, eq_any
 from harness.conformance.target import Target
 
 #: Per user: userName tail, familyName, first (non-primary) e-mail tail, primary e-mail tail.
@@ -95,7 +95,10 @@ def sort_users(target: Target) -> SortPopulation:
         names = [user["userName"] for user in users]
         return SortPopulation(prefix, eq_any("userName", names), tuple(users))
 
-    return target.shared("sort.users", build)
+    population = target.shared("sort.users", build)
+    ids = [user["id"] for user in population.users]
+    confirm_scope(target, "/Users", population.filter, ids, "the sorted users")
+    return population
 
 
 def sorted_ids(

@@ -74,7 +74,7 @@ def test_reference_server_passes_and_the_report_matches_its_schema() -> None:
     assert result.exit_code == 0, summary(result, from_run(result), 0)
     report = validate(result)
     assert report["counts"]["failed"] == 0
-    assert report["cleanup"] == {"removed": result.removed, "leftovers": []}
+    assert report["cleanup"] == {"removed": result.removed, "leftovers": [], "notes": []}
     assert result.removed > 0
     assert all(entry["verdict"] in ("passed", "skipped") for entry in report["entries"])
 

@@ -190,3 +190,40 @@ def test_a_delete_that_only_deactivates_leaves_every_user_listed() -> None:
     assert {item["outcome"] for item in listed.values()} == {"deactivated"}
     assert all("GET still finds it" in item["reason"] for item in listed.values())
     assert not any(item["endpoint"] == "Groups" for item in result.leftovers)
+
+
+def misreads_or(inner: Any) -> Any:
+    """The reference server, answering every GET filter with ``or`` by an empty
+    ListResponse (seen in the field: a server that parses only the first term)."""
+    empty = json.dumps(
+        {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+         "totalResults": 0, "Resources": []}
+    ).encode()  # fmt: skip
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        query = parse_qs(scope.get("query_string", b"").decode()) if scope["type"] == "http" else {}
+        if any(" or " in f" {text.lower()} " for text in query.get("filter", [])):
+            return await _answer(send, 200, empty)
+        return await inner(scope, receive, send)
+
+    return app
+
+
+def test_a_scope_answered_wrongly_blocks_its_checks_as_one_cause() -> None:
+    """A 200 that lists none of the run's users for ``userName eq … or …`` says nothing
+    about paging or about ``co``: those checks are blocked on the scope, one cause,
+    and the operator checks that need no scope still run."""
+    from harness.reports.build import from_run
+
+    result = run(misreads_or(reference()), select=["page.*", "filter.co", "filter.eq.username"])
+    verdicts = {check.id: check.verdict for check in result.checks}
+    assert verdicts["filter.eq.username"] == "passed", verdicts
+    assert verdicts["filter.co"] == "blocked", verdicts
+    paged = [verdict for check_id, verdict in verdicts.items() if check_id.startswith("page.")]
+    assert paged and "failed" not in paged and "blocked" in paged, verdicts
+    blocked = [check for check in result.checks if check.verdict == "blocked"]
+    assert all("scope filter" in str(check.blocked_by) for check in blocked)
+    report = from_run(result)
+    causes = [cause for cause in report.causes if cause.blocked]
+    assert len(causes) <= 3  # the users' filter scope, the paged users, the paged groups
+    assert sum(len(cause.blocked) for cause in causes) == len(blocked)
