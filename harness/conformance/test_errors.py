@@ -40,6 +40,7 @@ from harness.conformance.expect import (
     expect_error,
     expect_error_members,
     expect_list,
+    expect_scim_type_status,
     expect_status,
     fail,
     ids_of,
@@ -529,6 +530,19 @@ def test_every_error_is_a_scim_error(target: Target) -> None:
             response,
         )
         expect_error_members(response, response.body)
+
+
+@check(
+    "err.scimtype-status",
+    "RFC 7644 §3.12 Table 9 (each scimType with its HTTP status)",
+    "every kind of error that carries a scimType carries the one Table 9 pairs with its status "
+    "(no invalidValue on a 404, no uniqueness on a 400)",
+    rfc="should",
+)
+def test_every_scim_type_pairs_with_its_status(target: Target) -> None:
+    for _, response in _errors(target):
+        if isinstance(response.body, dict):
+            expect_scim_type_status(response, response.body)
 
 
 @check(

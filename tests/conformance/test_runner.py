@@ -406,3 +406,37 @@ def test_a_large_user_may_be_accepted_or_refused_but_not_crash(
 
     [check] = run(crashes_on_large_posts, select=["err.oversize"]).checks
     assert check.verdict == verdict, check.message
+
+
+def test_a_404_with_a_misplaced_scim_type_is_one_warning_not_every_404(monkeypatch) -> None:
+    """A 404 whose body says ``scimType: invalidValue`` (Table 9 pairs it with 400) got the
+    status right: the 404 checks pass, and err.scimtype-status reports the keyword once."""
+    inner = reference()
+
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return await inner(scope, receive, send)
+        state: dict = {}
+
+        async def rewrite(message):
+            if message["type"] == "http.response.start":
+                state["status"] = message["status"]
+                if message["status"] == 404:
+                    message = {**message, "headers": [
+                        (k, v) for k, v in message["headers"] if k.lower() != b"content-length"
+                    ]}  # fmt: skip
+            elif state.get("status") == 404 and message.get("body"):
+                body = json.loads(message["body"])
+                body["scimType"] = "invalidValue"
+                message = {**message, "body": json.dumps(body).encode()}
+            await send(message)
+
+        return await inner(scope, receive, rewrite)
+
+    result = run(app, select=["users.get.404", "groups.get.404", "err.scimtype-status"])
+    verdicts = {check.id: check.verdict for check in result.checks}
+    assert verdicts == {
+        "users.get.404": "passed",
+        "groups.get.404": "passed",
+        "err.scimtype-status": "warning",
+    }, verdicts
