@@ -47,6 +47,7 @@ from harness.conformance.expect import (
     ensure,
     expect_error,
     expect_resource,
+    precondition,
 )
 from harness.conformance.registry import Check, case, check, check_table
 from harness.conformance.support import (
@@ -286,6 +287,19 @@ def test_empty_operations(target: Target) -> None:
     _expect_unchanged(target, path, before, response, "there was no operation to apply")
 
 
+def _capitalised(target: Target, path: str, capitalised: dict[str, Any]) -> ScimResponse:
+    """Send one operation with its op capitalised; when it is refused, the same operation
+    in lower case must work, or the refusal is about the operation, not its case
+    (``patch.remove.*`` and the others judge that) and the check is blocked."""
+    response = target.patch(path, patch_body(capitalised))
+    if response.status in (200, 204):
+        return response
+    lower = {**capitalised, "op": str(capitalised["op"]).lower()}
+    with precondition(f"the same operation with 'op': {lower['op']!r} in lower case"):
+        expect_patch_success(target.patch(path, patch_body(lower)))
+    return response
+
+
 @check(
     "patch.op-case",
     "RFC 7644 §3.5.2; Entra [T] 'General' (no case-sensitive match on 'op'), [K] samples",
@@ -302,7 +316,7 @@ def test_op_case(target: Target) -> None:
     the target declares it (else another optional string it declares)."""
     choice = attribute_for(target, SINGULAR_STRING)
     _, path = new_user(target, "opcase", **choice.omitted())
-    response = target.patch(path, patch_body(operation("Add", choice.path, "Babs")))
+    response = _capitalised(target, path, operation("Add", choice.path, "Babs"))
     state = applied(target, path, response)
     ensure(
         choice.read(state) == "Babs",
@@ -312,7 +326,7 @@ def test_op_case(target: Target) -> None:
         response,
     )
     new = target.unique("opcase-renamed")
-    response = target.patch(path, patch_body(operation("Replace", "displayName", new)))
+    response = _capitalised(target, path, operation("Replace", "displayName", new))
     state = applied(target, path, response)
     ensure(
         state.get("displayName") == new,
@@ -320,7 +334,7 @@ def test_op_case(target: Target) -> None:
         f"GET shows displayName {state.get('displayName')!r}",
         response,
     )
-    response = target.patch(path, patch_body(operation("Remove", choice.path)))
+    response = _capitalised(target, path, operation("Remove", choice.path))
     state = applied(target, path, response)
     ensure(
         choice.read(state) is None,
