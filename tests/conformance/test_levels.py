@@ -9,6 +9,7 @@ declaration of them.
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Mapping
 from fnmatch import fnmatchcase
 from typing import Any
@@ -268,3 +269,28 @@ def test_external_id_is_judged_by_the_rfc_not_by_the_declaration(
         )
         assert result.exit_code == EXIT_FAILURES, profile
         assert "attr.user.externalid.roundtrip" in result.failed_ids(), profile
+
+
+def test_every_registered_check_is_a_collected_test() -> None:
+    """A ``@check`` that ended up on a helper (a function inserted between the decorator
+    and its test) registers an id no test carries: the check would silently never run."""
+    from harness.conformance.registry import CHECKS
+    from harness.conformance.runner import SUITE_DIR
+
+    class Collected:
+        def __init__(self) -> None:
+            self.ids: set[str] = set()
+
+        def pytest_collection_finish(self, session: pytest.Session) -> None:
+            from harness.conformance.registry import check_of
+
+            self.ids = {spec.id for item in session.items if (spec := check_of(item))}
+
+    collected = Collected()
+    code = pytest.main(
+        [str(SUITE_DIR), "--collect-only", "-q", "-p", "no:cacheprovider", "-c", os.devnull,
+         "--rootdir", str(SUITE_DIR), "--confcutdir", str(SUITE_DIR)],
+        plugins=[collected],
+    )  # fmt: skip
+    assert code == 0
+    assert set(CHECKS) - collected.ids == set()
