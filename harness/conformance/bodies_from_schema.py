@@ -412,6 +412,22 @@ def attributes_for(target: Target, want: Want, count: int, endpoint: str = "User
     return found[:count]
 
 
+def declares(target: Target, name: str, endpoint: str = "Users") -> bool:
+    """Whether the target's core schema declares attribute ``name`` (True when ``/Schemas``
+    says nothing about it: the harness then assumes RFC 7643)."""
+    core = declarations(target).attributes(CORE_SCHEMA[endpoint])
+    return core is None or name.casefold() in core
+
+
+def require_declared(target: Target, name: str, endpoint: str = "Users") -> None:
+    """Skip the check, with the reason, when the target does not declare ``name``."""
+    if not declares(target, name, endpoint):
+        pytest.skip(
+            f"the target's /Schemas does not declare {name}, which this check needs on its "
+            f"{endpoint[:-1]} (RFC 7643 §7)"
+        )
+
+
 def declared_subset(target: Target, attributes: Mapping[str, Any]) -> dict[str, Any]:
     """:func:`declared_only` for the run's target."""
     return declared_only(declarations(target), attributes)

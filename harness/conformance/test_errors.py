@@ -34,6 +34,7 @@ from typing import Any
 
 from harness.client import ScimResponse
 from harness.conformance.bodies import operation, patch_body
+from harness.conformance.bodies_from_schema import require_declared
 from harness.conformance.expect import (
     describe,
     ensure,
@@ -146,6 +147,7 @@ def _provoke_uniqueness(target: Target) -> ScimResponse:
 
 
 def _provoke_no_target(target: Target) -> ScimResponse:
+    require_declared(target, "emails")  # a filter on an undeclared attribute is invalidPath
     path = _user_path(target, "notarget")
     return target.patch(
         path,

@@ -40,6 +40,7 @@ from harness.conformance.bodies_from_schema import (
     SINGULAR_STRING,
     attribute_for,
     declared_subset,
+    declares,
 )
 from harness.conformance.discovery import enterprise_declared, require_enterprise
 from harness.conformance.expect import (
@@ -510,6 +511,15 @@ def test_refused(target: Target, case: Check) -> None:
     response = target.patch(path, patch_body(*case.params["ops"]))
     why = case.params["why"]
     scim, required = case.params["scim"], case.params["required"]
+    undeclared = [
+        str(op.get("path")) for op in case.params["ops"]
+        if op.get("path") and not declares(target, str(op["path"]).split(".")[0].split("[")[0])
+    ]  # fmt: skip
+    if undeclared:
+        # An attribute the target does not have: invalidPath is the fitting refusal
+        # (RFC 7644 §3.12 Table 9), whatever the RFC's own characteristics say.
+        scim = (*scim, "invalidPath")
+        why += f"; the target does not declare {', '.join(undeclared)}"
     _expect_refused(response, scim, required=required, rule=case.rule, why=why)
     _expect_unchanged(target, path, before, response, why)
 

@@ -32,6 +32,7 @@ from harness.conformance.bodies_from_schema import (
     SINGULAR_STRING_CORE,
     attribute_for,
     attributes_for,
+    require_declared,
 )
 from harness.conformance.discovery import require_enterprise
 from harness.conformance.expect import ensure, expect_error
@@ -97,6 +98,7 @@ def _values(resource: dict[str, Any], kind: str | None = None) -> list[str]:
 
 def _two_emails(target: Target, label: str) -> tuple[dict[str, Any], str, str, str]:
     """A User with a primary work e-mail and a home e-mail: (user, path, work, home)."""
+    require_declared(target, "emails")
     work, home = _email(target, f"{label}-work"), _email(target, f"{label}-home")
     user, path = new_user(
         target,
@@ -328,6 +330,7 @@ def test_replace_valuefilter_nomatch(target: Target) -> None:
     for users who have no such e-mail yet (entra-provisioning.md §4) —
     creating ``{type: home, value}``. A 2xx that drops the value, or
     changes the work e-mail, fails everywhere."""
+    require_declared(target, "emails")
     _, path = new_user(target, "replace-nomatch")
     before = state_after_patch(target, path)
     new = _email(target, "replace-nomatch")
