@@ -1,4 +1,4 @@
-"""Capabilities learned from the target's own refusals: filter operators it does not support.
+"""Capabilities learned from the target's own refusals: filter operators and attributes.
 
 RFC 7644 §3.4.2.2 lists the operators, but a service provider need not
 support all of them: §3.12 gives it ``400 invalidFilter`` for "the
@@ -11,6 +11,12 @@ each operator in it is probed once per run with a filter that selects nothing
 is a *capability the target lacks*, and every check that needs it is skipped
 with that reason — unless the profile's IdP sends that operator: then the
 refusal is that IdP's failure, said in its words.
+
+The same holds for an attribute a target does not filter on (``id eq``
+refused while ``userName eq`` works, the field's mlflow-oidc-auth): Table 9's
+"attribute and filter comparison combination is not supported". Only string
+attributes are probed (``attr eq "<fresh>"``): a refusal of a string literal
+on a Boolean or a date says nothing about the attribute.
 
 How a check declares what it needs: it does not list operators by hand; its
 filter text says them (:func:`operators_in`). A check calls
@@ -57,22 +63,30 @@ class IdpFilters:
     name: str
     operators: frozenset[str]
     source: str
+    #: Attributes it filters on (case-folded).
+    attributes: frozenset[str] = frozenset()
 
 
-#: okta-provisioning.md "Create"/"Push groups": only ``userName eq`` and
-#: ``displayName eq``; entra-provisioning.md §2: "Only eq and and are used".
+#: Okta's SCIM 2.0 guide: users looked up with ``userName eq``, groups with
+#: ``displayName eq``; Microsoft Learn: Entra matches with ``eq`` on userName,
+#: externalId and displayName.
 IDP_FILTERS: Mapping[str, IdpFilters] = {
     "okta": IdpFilters(
         "Okta",
         frozenset({"eq"}),
         'Okta looks users up with userName eq "…" and groups with displayName eq "…" '
-        "before it creates them (okta-provisioning.md)",
+        "before it creates them "
+        "(https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20)",
+        frozenset({"username", "displayname"}),
     ),
     "entra": IdpFilters(
         "Microsoft Entra ID",
         frozenset({"eq", "and"}),
         "Entra matches users with userName eq / externalId eq and groups with "
-        "displayName eq, combined only with and (entra-provisioning.md §2)",
+        "displayName eq, combined only with and "
+        "(https://learn.microsoft.com/en-us/entra/identity/app-provisioning/"
+        "use-scim-to-provision-users-and-groups)",
+        frozenset({"username", "externalid", "displayname"}),
     ),
 }
 
@@ -140,6 +154,42 @@ def refused(target: Target, operator: str) -> str | None:
     return learned[operator]
 
 
+def attributes_in(text: str) -> list[str]:
+    """The string attributes a filter compares (``id``, ``emails.value``), in order."""
+    from harness.scim.schema import STRING, USER
+
+    try:
+        tree = parse_filter(text)
+    except ScimError:
+        return []
+    found: list[str] = []
+    stack: list[Filter] = [tree]
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, Compare):
+            ref = USER.resolve(node.path.urn, node.path.attr, node.path.sub_attr)
+            kind = None if ref is None else (ref.sub_attribute or ref.attribute).type
+            if kind == STRING and node.path.urn is None:
+                found.append(str(node.path))
+        elif isinstance(node, And | Or):
+            stack += [node.left, node.right]
+        elif isinstance(node, Not):
+            stack.append(node.expr)
+    return list(dict.fromkeys(found))
+
+
+def refused_attribute(target: Target, attribute: str) -> str | None:
+    """The target's answer when it refuses ``attribute eq`` alone (probed once), or None."""
+    key = f"attribute {attribute.casefold()}"
+    learned = target.learned
+    if key not in learned:
+        text = f'{attribute} eq "{target.prefix}probe-{attribute}"'
+        response = target.get("/Users", params={"filter": text, "count": 1})
+        answer = "501" if response.status == 501 else "400 invalidFilter"
+        learned[key] = answer if is_refusal(response) else None
+    return learned[key]
+
+
 def explain_refusal(target: Target, text: str, response: ScimResponse, why: str = "") -> None:
     """After ``text`` was answered ``response``: skip the check if an operator in it is one
     the target does not support, or fail it in the IdP's words if the profile's IdP sends
@@ -164,4 +214,23 @@ def explain_refusal(target: Target, text: str, response: ScimResponse, why: str 
                 response,
             )
         reason = refusal_reason(operator, answer)
+        pytest.skip(f"{reason}; {why}" if why else reason)
+    for attribute in attributes_in(text):
+        answer = refused_attribute(target, attribute)
+        if answer is None:
+            continue
+        idp = IDP_FILTERS.get(target.profile)
+        if idp is not None and attribute.split(".")[0].casefold() in idp.attributes:
+            fail(
+                f"filtering on {attribute} supported: {idp.source}",
+                f"the target refuses filtering on {attribute} ({answer}); RFC 7644 §3.12 lets "
+                f"a server do that, but {idp.name} filters on it, so {idp.name}'s "
+                "provisioning fails here",
+                response,
+            )
+        reason = (
+            f"the target refuses filtering on {attribute} ({answer}, RFC 7644 §3.12 Table 9 "
+            "allows this: 'the specified attribute and filter comparison combination is not "
+            "supported')"
+        )
         pytest.skip(f"{reason}; {why}" if why else reason)

@@ -227,3 +227,28 @@ def test_a_scope_answered_wrongly_blocks_its_checks_as_one_cause() -> None:
     causes = [cause for cause in report.causes if cause.blocked]
     assert len(causes) <= 3  # the users' filter scope, the paged users, the paged groups
     assert sum(len(cause.blocked) for cause in causes) == len(blocked)
+
+
+def refuses_filtering_on_id(inner: Any) -> Any:
+    """The reference server, refusing any filter on ``id`` (userName and the rest work)."""
+    error = {"schemas": [ERROR_URN], "status": "400", "scimType": "invalidFilter",
+             "detail": 'Only userName eq "..." and externalId eq "..." are supported'}  # fmt: skip
+    refusal = json.dumps(error).encode()
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        query = parse_qs(scope.get("query_string", b"").decode()) if scope["type"] == "http" else {}
+        if any(text.lower().startswith("id ") for text in query.get("filter", [])):
+            return await _answer(send, 400, refusal)
+        return await inner(scope, receive, send)
+
+    return app
+
+
+def test_an_attribute_the_target_does_not_filter_on_is_learned_and_skipped() -> None:
+    result = run(
+        refuses_filtering_on_id(reference()), select=["filter.eq.id*", "filter.eq.username"]
+    )
+    checks = {check.id: check for check in result.checks}
+    assert checks["filter.eq.username"].verdict == "passed"
+    assert checks["filter.eq.id"].verdict == "skipped", checks["filter.eq.id"].message
+    assert "refuses filtering on id (400 invalidFilter" in checks["filter.eq.id"].message
