@@ -125,15 +125,16 @@ def cause_lines(report: Report, results: dict[str, CheckResult]) -> list[str]:
     """The root causes, blocking ones first: each once, with the checks it affects
     and the full message (request, response, curl) of one check that shows it."""
     lines: list[str] = []
-    shown = [cause for cause in report.causes if cause.failed or cause.blocked]
+    shown = [cause for cause in report.causes if cause.failed or cause.errored or cause.blocked]
     if not shown:
         return lines
     failing = len(report.failed_causes())
     lines += ["", f"{len(shown)} root cause(s), {failing} behind failed checks:"]
     for number, cause in enumerate(shown, 1):
-        tag = "FAILED" if cause.failed else "BLOCKED"
+        tag = "FAILED" if cause.failed else "ERROR" if cause.errored else "BLOCKED"
         lines += ["", f"{tag} cause {number}/{len(shown)}: {cause.title}"]
-        for verb, ids in (("fails", cause.failed), ("blocks", cause.blocked)):
+        trios = (("fails", cause.failed), ("stops", cause.errored), ("blocks", cause.blocked))
+        for verb, ids in trios:
             if ids:
                 more = f" and {len(ids) - CAUSE_IDS} more" if len(ids) > CAUSE_IDS else ""
                 lines.append(f"  {verb} {len(ids)}: {', '.join(ids[:CAUSE_IDS])}{more}")

@@ -40,7 +40,7 @@ from urllib.parse import parse_qsl, urlsplit
 from harness.client import Exchange
 
 #: Which verdicts take part, and in which role.
-ROLES = {"failed": "failed", "error": "failed", "warning": "warned", "blocked": "blocked"}
+ROLES = {"failed": "failed", "error": "errored", "warning": "warned", "blocked": "blocked"}
 #: The ``got`` of a wrong field: ``status = 409``, ``meta.location = None``.
 _FIELD = re.compile(r"^(?P<name>[A-Za-z_$][\w.$:\[\]'\"-]{0,80}) = ")
 #: The ``got`` of a status or transport failure: ``HTTP 500 (text/html): …``.
@@ -73,6 +73,8 @@ class Cause:
     failed: list[str] = field(default_factory=list)
     warned: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
+    #: Entries whose check stopped on an exception of its own (verdict ``error``).
+    errored: list[str] = field(default_factory=list)
     #: The entry whose evidence exchange reproduces the cause (its curl line).
     reproducer: str = ""
     #: Whether an affected failure blocks the gate (required and not baselined).
@@ -80,7 +82,7 @@ class Cause:
 
     @property
     def affected(self) -> int:
-        return len(self.failed) + len(self.warned) + len(self.blocked)
+        return len(self.failed) + len(self.warned) + len(self.blocked) + len(self.errored)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -90,6 +92,7 @@ class Cause:
             "failed": list(self.failed),
             "warned": list(self.warned),
             "blocked": list(self.blocked),
+            "errored": list(self.errored),
             "reproducer": self.reproducer,
             "blocking": self.blocking,
         }
@@ -103,6 +106,7 @@ class Cause:
             failed=[str(i) for i in data.get("failed") or []],
             warned=[str(i) for i in data.get("warned") or []],
             blocked=[str(i) for i in data.get("blocked") or []],
+            errored=[str(i) for i in data.get("errored") or []],
             reproducer=str(data.get("reproducer") or ""),
             blocking=bool(data.get("blocking")),
         )
@@ -126,7 +130,7 @@ def group_causes(entries: Iterable[Any], prefix: str = "") -> list[Cause]:
         if cause is None:
             cause = causes[key] = Cause(key, title, entry.rule, reproducer=entry.id)
             sizes[key] = _size(entry, role)
-        elif _size(entry, role) < sizes[key]:
+        elif _size(entry, role) < sizes[key] and role != "errored":
             # The shortest reproducer: a failing check before a blocked one,
             # then the fewest exchanges (often the check written for the rule).
             cause.title, cause.rule, cause.reproducer = title, entry.rule, entry.id
@@ -142,7 +146,7 @@ def _size(entry: Any, role: str) -> tuple[int, int]:
 
 
 def _order(cause: Cause) -> tuple[int, int]:
-    rank = 0 if cause.blocking else 1 if cause.failed else 2 if cause.warned else 3
+    rank = 0 if cause.blocking else 1 if cause.failed or cause.errored else 2 if cause.warned else 3
     return rank, -cause.affected
 
 

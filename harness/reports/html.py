@@ -226,20 +226,24 @@ class _Page:
 
     def causes(self) -> str:
         """The root causes, before the matrix: the work list (harness.reports.causes)."""
-        shown = [cause for cause in self.report.causes if cause.failed or cause.blocked]
+        shown = [c for c in self.report.causes if c.failed or c.errored or c.blocked]
         if not shown:
             return ""
         items = []
         for cause in shown:
             links = []
-            for verb, ids in (("fails", cause.failed), ("blocks", cause.blocked)):
+            for verb, ids in (
+                ("fails", cause.failed),
+                ("stops", cause.errored),
+                ("blocks", cause.blocked),
+            ):
                 if ids:
                     anchors = ", ".join(
                         f'<a href="#entry-{_e(i)}">{_e(i)}</a>' for i in ids[:CAUSE_IDS]
                     )
                     more = f" and {len(ids) - CAUSE_IDS} more" if len(ids) > CAUSE_IDS else ""
                     links.append(f"<dd>{verb} {len(ids)}: {anchors}{more}</dd>")
-            kind = "failed" if cause.failed else "blocked"
+            kind = "failed" if cause.failed or cause.errored else "blocked"
             items.append(
                 f'<div class="cause verdict-{kind}"><dt>{_e(cause.title)}</dt>'
                 f'<dd class="rule">{_rule(cause.rule)} · reproducer '

@@ -173,7 +173,7 @@ def test_the_root_causes_agree(report: Report) -> None:
     """JSON, Markdown and HTML list the same causes (the model's), blocking ones first."""
     data = json.loads(report_json_text(report))
     assert [cause["key"] for cause in data["causes"]] == [cause.key for cause in report.causes]
-    grouped = sorted(i for cause in report.causes for i in cause.failed)
+    grouped = sorted(i for cause in report.causes for i in (*cause.failed, *cause.errored))
     broken = ("failed", "error")
     assert grouped == sorted(e.id for e in report.entries if e.verdict in broken and e.failure)
     blocking = [cause for cause in report.causes if cause.blocking]
@@ -183,7 +183,7 @@ def test_the_root_causes_agree(report: Report) -> None:
         from harness.reports.html import render_html
 
         page = render_html(report)
-        shown = [cause for cause in report.causes if cause.failed or cause.blocked]
+        shown = [c for c in report.causes if c.failed or c.errored or c.blocked]
         assert page.count('<div class="cause ') == len(shown)
         assert f"{len(report.failed_causes())} cause(s)" in page
 
