@@ -217,12 +217,17 @@ def _failure(call: pytest.CallInfo[None], exchanges: list[Any]) -> Failure:
 
 
 def _failure_of(error: CheckFailed, exchanges: list[Any]) -> Failure:
-    """A failed expectation in parts, pointing at its exchange among ``exchanges``."""
+    """A failed expectation in parts, pointing at its exchange among ``exchanges``.
+
+    An expectation raised without an exchange (a declaration missing, a value
+    the check computed) points at none: the reports still show the check's last
+    exchange, but its root cause is not tied to whichever request came last.
+    """
+    if error.exchange is None:
+        return Failure(error.expected, error.got, None, error.comparison)
     last = len(exchanges) - 1 if exchanges else None
-    index = last
-    if error.exchange is not None:
-        matches = [i for i, item in enumerate(exchanges) if item is error.exchange]
-        index = matches[-1] if matches else last
+    matches = [i for i, item in enumerate(exchanges) if item is error.exchange]
+    index = matches[-1] if matches else last
     return Failure(error.expected, error.got, index, error.comparison)
 
 

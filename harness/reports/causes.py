@@ -151,8 +151,13 @@ def _order(cause: Cause) -> tuple[int, int]:
 
 
 def _evidence(entry: Any) -> Exchange | None:
-    index = entry.evidence_index()
-    return None if index is None else entry.exchanges[index]
+    """The exchange the failure names (none for one raised without a request)."""
+    index = entry.failure.exchange if entry.failure is not None else None
+    if entry.kind != "check":  # scenarios and findings: the reports' own choice
+        index = entry.evidence_index()
+    if index is None or not 0 <= index < len(entry.exchanges):
+        return None
+    return entry.exchanges[index]
 
 
 def signature(

@@ -19,6 +19,8 @@ def exchange(method: str, url: str, status: int | None = 200, error: str | None 
 def entry(
     check_id: str, verdict: str, failure: Failure, *exchanges: Exchange, baselined: bool = False
 ) -> Entry:
+    if failure.exchange is None and exchanges:  # raised with its (last) exchange
+        failure.exchange = len(exchanges) - 1
     return Entry(
         id=check_id, kind="check", title=check_id, rule="RFC 7644 §3.12", area="err",
         verdict=verdict, failure=failure, exchanges=list(exchanges), baselined=baselined,
