@@ -126,10 +126,12 @@ def _element_matches(sent: Mapping[str, Any], got: Any, insensitive: tuple[str, 
     return True
 
 
-def _enterprise_declared(target: Target) -> bool:
-    """Whether ``/ResourceTypes`` lists the enterprise extension for User (RFC 7643 §6)."""
+def _enterprise_declared(target: Target) -> bool | None:
+    """Whether ``/ResourceTypes`` lists the enterprise extension for User (RFC 7643 §6);
+    None when it lists no User resource type at all — unknown, not "no" (the field's
+    catch-all server answers it with a ListResponse of groups): then the checks try."""
 
-    def build(t: Target) -> bool:
+    def build(t: Target) -> bool | None:
         response = t.get("/ResourceTypes")
         body = response.body if response.status == 200 else None
         items: Any = body.get("Resources") if isinstance(body, Mapping) else body
@@ -141,7 +143,7 @@ def _enterprise_declared(target: Target) -> bool:
                 return any(
                     isinstance(ext, Mapping) and ext.get("schema") == EXT for ext in extensions
                 )
-        return False
+        return None
 
     return target.shared("users.enterprise-declared", build)
 
@@ -150,7 +152,7 @@ def _require_enterprise(target: Target) -> None:
     """Skip unless the extension is declared — except under Entra, whose default
     attribute mapping sends it: there the missing declaration is Entra's failure,
     said in those words (one cause for every check that needs it)."""
-    if _enterprise_declared(target):
+    if _enterprise_declared(target) is not False:
         return
     if target.profile == "entra":
         fail(
