@@ -2021,11 +2021,13 @@ FAULTS: tuple[Fault, ...] = (
     Fault(
         "filter-externalid-unsupported",
         "A filter on externalId answers 400 invalidFilter.",
-        "better-auth/better-auth PR #10420 (checks-catalog vendor bug 8)",
+        "better-auth/better-auth PR #10420 (checks-catalog vendor bug 8); RFC 7644 §3.12 "
+        "Table 9 lets a server refuse it, but Entra matches users on externalId eq",
         ("filter.eq.externalid",),
         request=(
             reject_filter(_mentions("externalId"), "Filtering on externalId is not supported."),
         ),
+        profile="entra",
     ),
     Fault(
         "filter-and-ignored",
