@@ -13,7 +13,7 @@ holding N users (``totalResults``). Servers alternate within each round so
 that machine drift affects both.
 
     python benchmarks/bench_okta_push.py --users 10000 --rounds 3 \\
-        --peer-cmd /work/peers/bin/scim2-server
+        --peer-cmd /path/to/peer-venv/bin/scim2-server
 
 The peer is scim2-server from PyPI (its own venv). Results: stdout and
 ``bench-results/okta-push.json``.

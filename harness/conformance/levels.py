@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 Level = Literal["must", "should", "skip"]
 Idp = Literal["okta", "entra"]
 IDPS: tuple[Idp, ...] = ("okta", "entra")
-#: Where a public IdP page may live; the notes under /work/shared are never cited.
+#: Where a public IdP page may live; the project's own reference notes are never cited.
 PUBLIC_HOSTS: Mapping[Idp, frozenset[str]] = {
     "okta": frozenset({"developer.okta.com", "help.okta.com"}),
     "entra": frozenset({"learn.microsoft.com"}),

@@ -62,7 +62,7 @@ def test_a_source_is_public_only_on_its_idps_hosts() -> None:
     assert Source("okta", "https://developer.okta.com/docs/x", "x").public
     assert Source("entra", "https://learn.microsoft.com/en-us/x", "x").public
     assert not Source("okta", "https://learn.microsoft.com/en-us/x", "x").public
-    assert not Source("entra", "file:///work/shared/reference/entra-provisioning.md", "x").public
+    assert not Source("entra", "file:///path/to/notes/entra-provisioning.md", "x").public
     assert not Source("okta", "http://developer.okta.com/docs/x", "x").public
     assert set(PUBLIC_HOSTS) == set(IDPS)
 
