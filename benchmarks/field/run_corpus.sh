@@ -2,8 +2,10 @@
 # Run scim-harness against every field server (on demand only, not in CI).
 # Usage: benchmarks/field/run_corpus.sh OUTDIR [SERVER...]   (default: every server directory)
 # Env:   FIELD_HOME (installs, default ~/.cache/scim-field), PYTHON (interpreter with the
-#        harness importable, default python3), FUZZ_DURATION (default 60s), FIELD_PORT (8301).
-# Writes OUTDIR/<server>/{run-rfc,run-okta,run-entra,okta-run,fuzz}.json, a .log per command,
+#        harness importable, default python3), FUZZ_DURATION (default 120s), FIELD_PORT (8301),
+#        STEPS (default "run okta fuzz": which commands to run), OKTA_ALL (default --all).
+# Writes OUTDIR/<server>/{run-rfc,run-okta,run-entra,okta-run-custom,okta-run-oin,fuzz}.json
+# (plus fuzz-replay.json, the replay file), a .log per command,
 # leftovers-*.json (what each run left on the server) and summary.txt.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -11,7 +13,9 @@ repo="$(cd "$here/../.." && pwd)"
 out="${1:?usage: run_corpus.sh OUTDIR [SERVER...]}"; shift
 mkdir -p "$out"; out="$(cd "$out" && pwd)"
 PY="${PYTHON:-python3}"
-FUZZ="${FUZZ_DURATION:-60s}"
+FUZZ="${FUZZ_DURATION:-120s}"
+STEPS="${STEPS:-run okta fuzz}"
+OKTA_ALL="${OKTA_ALL---all}"  # OKTA_ALL= leaves out the slow scenarios (bulk-push-10k)
 PORT="${FIELD_PORT:-8301}"
 if [ "$#" -eq 0 ]; then
   set -- $(cd "$here" && for d in */; do [ -x "$d/start.sh" ] && echo "${d%/}"; done)
@@ -30,17 +34,25 @@ for name in "$@"; do
   SCIM_TOKEN="$(sed -n 's/^SCIM_TOKEN=//p' <<<"$env_lines")"; export SCIM_TOKEN
   echo "$name at $url" >&2
   for profile in rfc okta entra; do
+    [[ " $STEPS " == *" run "* ]] || break
     harness run "$url" --profile "$profile" --report-json "$dir/run-$profile.json" > "$dir/run-$profile.log" 2>&1
     echo "  run --profile $profile: exit $?" >&2
     "$PY" "$here/leftovers.py" "$dir/run-$profile.json" "$url" > "$dir/leftovers-run-$profile.json" 2>&1
   done
-  harness okta run --url "$url" --token-env SCIM_TOKEN --report-json "$dir/okta-run.json" > "$dir/okta-run.log" 2>&1
-  echo "  okta run: exit $?" >&2
-  "$PY" "$here/leftovers.py" "$dir/okta-run.json" "$url" > "$dir/leftovers-okta-run.json" 2>&1
-  harness fuzz "$url" --duration "$FUZZ" --database none --report-json "$dir/fuzz.json" > "$dir/fuzz.log" 2>&1
-  echo "  fuzz $FUZZ: exit $?" >&2
-  "$PY" "$here/leftovers.py" "$dir/fuzz.json" "$url" > "$dir/leftovers-fuzz.json" 2>&1
+  if [[ " $STEPS " == *" okta "* ]]; then
+    for kind in custom oin; do  # every shipped scenario, as both kinds of Okta app
+      harness okta run $OKTA_ALL --app-kind "$kind" --url "$url" --token-env SCIM_TOKEN \
+        --report-json "$dir/okta-run-$kind.json" > "$dir/okta-run-$kind.log" 2>&1
+      echo "  okta run --app-kind $kind: exit $?" >&2
+      "$PY" "$here/leftovers.py" "$dir/okta-run-$kind.json" "$url" > "$dir/leftovers-okta-run-$kind.json" 2>&1
+    done
+  fi
+  if [[ " $STEPS " == *" fuzz "* ]]; then
+    harness fuzz "$url" --duration "$FUZZ" --database none --report-json "$dir/fuzz.json" > "$dir/fuzz.log" 2>&1
+    echo "  fuzz $FUZZ: exit $?" >&2
+    "$PY" "$here/leftovers.py" "$dir/fuzz.json" "$url" > "$dir/leftovers-fuzz.json" 2>&1
+  fi
   "$here/$name/stop.sh" >&2
-  "$PY" "$here/summarize.py" "$dir"/run-*.json "$dir/okta-run.json" "$dir/fuzz.json" > "$dir/summary.txt" 2>&1
+  "$PY" "$here/summarize.py" $(ls "$dir"/run-*.json "$dir"/okta-run-*.json "$dir/fuzz.json" 2>/dev/null) > "$dir/summary.txt" 2>&1
   unset SCIM_TOKEN
 done
