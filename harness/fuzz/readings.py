@@ -13,6 +13,14 @@ over the same listing; the oracle accepts a result equal to any of them.
   whose case-exactness is never stated (the §2.2 default is false). So every
   attribute of type ``reference`` may be compared either way: the two
   readings flip them all to case-exact and all to case-insensitive.
+* **Comparisons with an unassigned attribute.** RFC 7644 §3.4.2.2 defines
+  ``ne`` as "the attribute and operator values are not identical" and ``not``
+  as "the filter does not match", but says nothing of an attribute that has
+  no value. The core reads ``ne`` on an unassigned attribute as true (so
+  ``x ne v`` is ``not (x eq v)``); a provider backed by SQL reads it as
+  *unknown* — neither true nor false — and ``not unknown`` as unknown too
+  (three-valued logic), so ``emails ne "a"`` leaves out a User without
+  emails. The ``unknown-on-unassigned`` reading evaluates the filter so.
 * **Unicode normalisation.** RFC 7643 §2.2/§2.3.1 compare "strings", and
   neither RFC says whether ``e`` + U+0301 equals ``é``. A provider that
   stores and compares NFC-normalised text (common in databases) is within the
@@ -29,7 +37,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from harness.scim.expr import Filter, rewrite
+from harness.scim.expr import And, Compare, Filter, Not, Or, Present, ValuePath, rewrite
 from harness.scim.filters import matches
 from harness.scim.schema import (
     COMMON_ATTRIBUTES,
@@ -107,6 +115,50 @@ def _nfc_literals(expr: Filter) -> Filter:
 
 
 # ---------------------------------------------------------------------------
+# Three-valued logic: a comparison with an unassigned attribute is unknown
+# ---------------------------------------------------------------------------
+
+
+def known_true(expr: Filter) -> Filter:
+    """A two-valued filter true exactly where ``expr`` is *true* in three-valued logic,
+    a comparison with an unassigned attribute being unknown (SQL's NULL).
+
+    The core already makes every comparison but ``ne`` false on an unassigned
+    attribute, so only ``ne`` and ``not`` change: ``x ne v`` is true only
+    where ``x`` has a value, and ``not e`` only where ``e`` is known false.
+    """
+    match expr:
+        case Compare(path, "ne", literal) if literal is not None:
+            return And(Present(path), expr)
+        case And(left, right):
+            return And(known_true(left), known_true(right))
+        case Or(left, right):
+            return Or(known_true(left), known_true(right))
+        case Not(inner):
+            return known_false(inner)
+        case ValuePath(path, inner):
+            return ValuePath(path, known_true(inner))
+    return expr
+
+
+def known_false(expr: Filter) -> Filter:
+    """A two-valued filter true exactly where ``expr`` is *false* in three-valued logic
+    (neither true nor unknown): a comparison is false only on an assigned value."""
+    match expr:
+        case Compare(path, _, literal) if literal is not None:
+            return And(Present(path), Not(known_true(expr)))
+        case And(left, right):
+            return Or(known_false(left), known_false(right))
+        case Or(left, right):
+            return And(known_false(left), known_false(right))
+        case Not(inner):
+            return known_true(inner)
+        case ValuePath(path, inner):  # no value of ``path`` for which ``inner`` may hold
+            return Not(ValuePath(path, Not(known_false(inner))))
+    return Not(expr)  # ``pr`` and ``eq null`` are never unknown
+
+
+# ---------------------------------------------------------------------------
 # The readings
 # ---------------------------------------------------------------------------
 
@@ -135,6 +187,12 @@ READINGS: tuple[Reading, ...] = (
         "references-case-insensitive",
         "RFC 7643 §8.7.1 declares profileUrl, photos.value … caseExact false; §2.2 default",
         lambda e, items, rt: (e, items, references_read(rt, False)),
+    ),
+    Reading(
+        "unknown-on-unassigned",
+        "RFC 7644 §3.4.2.2 does not say what ne/not yield on an unassigned attribute; "
+        "SQL-backed providers read it as unknown (three-valued logic)",
+        lambda e, items, rt: (known_true(e), items, rt),
     ),
     Reading(
         "nfc",

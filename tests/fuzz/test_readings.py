@@ -63,11 +63,13 @@ def test_each_reading_changes_what_it_says_it_changes() -> None:
         'profileUrl eq "HTTP://WWW.LAMB.ORG/"': {
             "references-case-exact": [],
             "references-case-insensitive": ["u1"],
+            "unknown-on-unassigned": ["u1"],
             "nfc": ["u1"],
         },
         'title co "\\u0301"': {
             "references-case-exact": ["u1"],
             "references-case-insensitive": ["u1"],
+            "unknown-on-unassigned": ["u1"],
             "nfc": [],
         },
         'userName eq "ann"': {reading.name: ["u1"] for reading in READINGS},
@@ -84,3 +86,26 @@ def test_common_attributes_are_reread_too() -> None:
     expr = compile_filter('schemas co "USER"', USER)
     assert matches(expr, resource, references_read(USER, False))
     assert not matches(expr, resource, references_read(USER, True))
+
+
+def test_unknown_on_unassigned_reads_ne_and_not_in_three_valued_logic() -> None:
+    """RFC 7644 §3.4.2.2 is silent on ``ne``/``not`` over an unassigned attribute: the core
+    says true, a SQL store says unknown; only the unassigned resource's answer changes."""
+    with_email = {"id": "u1", "userName": "a", "emails": [{"value": "a@x"}], "title": "t"}
+    without = {"id": "u2", "userName": "b"}
+    listing = [with_email, without]
+    cases = {
+        'emails ne "b@x"': (["u1", "u2"], ["u1"]),
+        'not (title eq "z")': (["u1", "u2"], ["u1"]),
+        'not (title eq "t")': (["u2"], []),
+        'not (title eq "z" or userName eq "b")': (["u1"], ["u1"]),
+        'not (title eq "t" and userName eq "zz")': (["u1", "u2"], ["u1", "u2"]),
+        "not (title pr)": (["u2"], ["u2"]),
+        'emails[not (value eq "a@x")] or userName eq "a"': (["u1"], ["u1"]),
+    }
+    for text, (core, sql) in cases.items():
+        expr = compile_filter(text, USER)
+        assert [item["id"] for item in listing if matches(expr, item, USER)] == core, text
+        got = dict(alternatives(expr, listing, USER))
+        reading = next(r for r in READINGS if r.name == "unknown-on-unassigned")
+        assert got[reading] == sql, text
