@@ -293,8 +293,9 @@ def from_fuzz(result: FuzzResult) -> Report:
     findings = result.findings
     errors = result.errors
     entries: list[Entry] = []
+    counted = {id(finding) for finding in findings}  # each finding under the first that found it
     for prop in result.properties:
-        entries += _property_entries(prop, [f for f in findings if f.found_by == prop.name])
+        entries += _property_entries(prop, [f for f in prop.findings if id(f) in counted])
     examples = sum(prop.examples for prop in result.properties)
     report = _report(
         "fuzz",
@@ -379,6 +380,9 @@ def _property_entries(prop: PropertyResult, findings: list[Finding]) -> list[Ent
             )
         )
     elif not findings:
+        # No example and no error: the campaign was interrupted before it (the
+        # campaign makes any other property without an example an error).
+        quiet: Verdict = "passed" if prop.examples else "skipped"
         entries.append(
             Entry(
                 id=f"fuzz.{prop.name}",
@@ -386,7 +390,8 @@ def _property_entries(prop: PropertyResult, findings: list[Finding]) -> list[Ent
                 title=f"{prop.name}: {prop.examples} examples without a finding",
                 rule=rule,
                 area=prop.name,
-                verdict="passed",
+                verdict=quiet,
+                message="" if prop.examples else f"no example ran (stopped: {prop.stopped})",
                 duration_ms=seconds_ms,
                 details=details,
             )
