@@ -33,7 +33,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis import strategies as st
-from hypothesis.database import DirectoryBasedExampleDatabase
+from hypothesis.database import DirectoryBasedExampleDatabase, InMemoryExampleDatabase
 from hypothesis.errors import HypothesisDeprecationWarning, HypothesisWarning
 
 from harness.client import ScimClient
@@ -507,7 +507,7 @@ def _chunk_runner(
 ) -> Callable[[settings, int], None]:
     """A function running one chunk of ``prop`` with the given settings and seed."""
     if prop.example is None:
-        return _stateful_runner(target, counter)
+        return _stateful_runner(target, counter, ledger)
     box: list[Population | None] = [None]
     body = example_test(prop, target, counter, box, ledger)
 
@@ -553,19 +553,54 @@ def _seed_generation(chunk_seed: int) -> bool:
     return True
 
 
-def _stateful_runner(target: FuzzTarget, counter: list[int]) -> Callable[[settings, int], None]:
+class _ClockedCounter(list[int]):
+    """The state machine's sequence counter, which also stops the run once the
+    property's deadline has passed: the machine increments it as a sequence
+    starts, before that sequence sends anything."""
+
+    def __init__(self, counter: list[int], ledger: Ledger) -> None:
+        super().__init__(counter)
+        self._counter, self._ledger = counter, ledger
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._ledger.check_time()
+        super().__setitem__(index, value)
+        self._counter[index] = value
+
+
+def _stateful_runner(
+    target: FuzzTarget, counter: list[int], ledger: Ledger
+) -> Callable[[settings, int], None]:
     """The state machine of :mod:`harness.fuzz.stateful` as a chunk runner.
 
-    Uses its ``run_stateful(target, settings, seed, counter)`` when it has one;
-    otherwise runs the ``RuleBasedStateMachine`` its ``machine_for(target)``
-    builds with hypothesis' ``run_state_machine_as_test`` (unseeded: that API
-    takes no seed; the example database still replays failures).
+    Uses its ``run_stateful(target, settings, seed, counter)`` when it has one, in
+    two runs: one that searches without shrinking, whose failing sequence's findings
+    are recorded at once, then — the failure saved in the example database (an
+    in-memory one without ``--database``) — one that replays and shrinks it until
+    the deadline (:class:`_ClockedCounter`). Shrinking a sequence can take minutes
+    (measured: 3 100 sequences, 300 s, on a field server); cut short, the recorded
+    findings stand. Otherwise runs the ``RuleBasedStateMachine`` its
+    ``machine_for(target)`` builds with hypothesis' ``run_state_machine_as_test``
+    (unseeded: that API takes no seed; the example database still replays failures).
     """
     stateful = importlib.import_module("harness.fuzz.stateful")
     if hasattr(stateful, "run_stateful"):
 
         def run_own(config: settings, chunk_seed: int) -> None:
-            stateful.run_stateful(target, config, chunk_seed, counter)
+            clocked = _ClockedCounter(counter, ledger)
+            database = config.database or InMemoryExampleDatabase()
+            search = settings(
+                config, database=database, phases=[p for p in config.phases if p != Phase.shrink]
+            )
+            # Seeded as the example properties are, without ``@seed`` (which saves nothing).
+            explicit = None if _seed_generation(chunk_seed) else chunk_seed
+            try:
+                stateful.run_stateful(target, search, explicit, clocked)
+            except FindingsFailed as failed:
+                ledger.new(failed.findings)
+                shrink = settings(config, database=database, phases=[Phase.reuse, Phase.shrink])
+                stateful.run_stateful(target, shrink, explicit, clocked)
+                raise  # the shrinking run passed: the target is not deterministic
 
         return run_own
     from hypothesis.stateful import run_state_machine_as_test
