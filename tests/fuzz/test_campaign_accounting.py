@@ -223,3 +223,18 @@ def test_duration_bounds_the_campaign_shrinking_included() -> None:
     assert prop.error is None, prop.traceback
     assert [f.kind for f in result.findings] == ["server-error"]
     assert result.exit_code == 1
+
+
+def test_the_state_machine_keeps_its_finding_when_the_deadline_cuts_its_shrink() -> None:
+    """Shrinking a failing sequence on this fault takes tens of seconds; with a 3 s
+    budget the campaign stops near it and reports the (unshrunk) sequence it found."""
+    from harness.server.faults import FAULTS_BY_NAME, faulty_app
+
+    app = faulty_app(FAULTS_BY_NAME["patch-not-atomic"], ServerConfig(token=TOKEN))
+    started = time.perf_counter()
+    result = run_campaign(options(app, ["stateful"], duration_s=3.0, seed=3))
+    elapsed = time.perf_counter() - started
+    assert elapsed < 5.0, f"{elapsed:.1f} s for a 3 s budget"
+    (prop,) = result.properties
+    assert prop.error is None, prop.traceback
+    assert result.findings and result.exit_code == 1
