@@ -24,6 +24,7 @@ import importlib
 import math
 import random
 import time
+import traceback
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.errors import HypothesisDeprecationWarning, HypothesisWarning
 
 from harness.client import ScimClient
+from harness.fuzz.accounting import DEFAULT_MAX_FINDINGS, Ledger, OutOfTime
 from harness.fuzz.findings import Finding, FindingsFailed, assert_no_findings, unique
 from harness.fuzz.oracles import (
     canonical,
@@ -277,17 +279,31 @@ class CampaignOptions:
     #: The target serves this run alone (see :attr:`FuzzTarget.private`); None: only an
     #: in-process ``app`` is.
     private: bool | None = None
+    #: Distinct causes a property collects before it stops (:mod:`harness.fuzz.accounting`).
+    max_findings: int = DEFAULT_MAX_FINDINGS
 
 
 @dataclass
 class PropertyResult:
+    """One property's run: its examples, findings (one per cause), answers, and why it stopped.
+
+    ``error`` is set when the property could not judge the target to the end: the
+    harness raised (``traceback`` holds where), hypothesis refused to go on (Flaky,
+    Unsatisfiable …), or no example ran at all. An error is never a pass.
+    """
+
     name: str
     examples: int = 0
     seconds: float = 0.0
     findings: list[Finding] = field(default_factory=list)
-    #: Why it stopped: "examples", "duration", "finding", "error", "interrupted".
+    #: Why it stopped: "examples", "duration", "findings" (``max_findings`` causes),
+    #: "error", "interrupted".
     stopped: str = "examples"
     error: str | None = None
+    traceback: str | None = None
+    #: Every answer received, by request shape and status (``PATCH /Users/{id}`` →
+    #: ``500`` → 27), judged or not.
+    answers: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -297,6 +313,8 @@ class PropertyResult:
             "findings": len(self.findings),
             "stopped": self.stopped,
             "error": self.error,
+            "traceback": self.traceback,
+            "answers": self.answers,
         }
 
 
@@ -319,7 +337,15 @@ class FuzzResult:
 
     @property
     def findings(self) -> list[Finding]:
+        """The campaign's findings, each once: the one list the console, the JSON report
+        and every other format count."""
         return unique([f for prop in self.properties for f in prop.findings])
+
+    @property
+    def errors(self) -> list[PropertyResult]:
+        """Properties that could not judge the target to the end (harness or hypothesis
+        errors, no example run)."""
+        return [prop for prop in self.properties if prop.error is not None]
 
     @property
     def examples(self) -> dict[str, int]:
@@ -331,7 +357,8 @@ class FuzzResult:
             return EXIT_USAGE
         if self.interrupted:
             return EXIT_INTERRUPTED
-        return EXIT_FINDINGS if self.findings else EXIT_OK
+        # As ``scim-harness run``: an ``error`` verdict blocks the gate like a finding.
+        return EXIT_FINDINGS if self.findings or self.errors else EXIT_OK
 
     def to_json(self) -> dict[str, Any]:
         """The form a worker process sends its result in (read back by :meth:`from_json`).
@@ -371,6 +398,8 @@ class FuzzResult:
         for item in data["properties"]:
             prop = PropertyResult(item["name"], int(item["examples"]), float(item["seconds"]))
             prop.stopped, prop.error = item["stopped"], item.get("error")
+            prop.traceback = item.get("traceback")
+            prop.answers = {k: dict(v) for k, v in (item.get("answers") or {}).items()}
             prop.findings = [finding for finding in found if finding.found_by == prop.name]
             result.properties.append(prop)
         return result
@@ -399,8 +428,29 @@ def _findings_in(error: BaseException) -> list[Finding]:
     return []
 
 
-def _settings(options: CampaignOptions, examples: int) -> settings:
+def _out_of_time(error: BaseException) -> bool:
+    """``error`` is, or was raised while handling, :class:`OutOfTime`.
+
+    Stopping an example early makes hypothesis' record of the choices it saw
+    inconsistent; it then raises ``FlakyStrategyDefinition`` from the
+    ``OutOfTime`` — expected here, not an error of the target or the harness.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, OutOfTime):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _settings(options: CampaignOptions, examples: int, reuse: bool = True) -> settings:
+    """One chunk's settings. ``reuse``: replay the example database first — only the
+    property's first chunk does, so a later chunk, which ignores the causes already
+    found, never replays a saved failure as a pass (hypothesis would drop it)."""
     database = DirectoryBasedExampleDatabase(options.database_dir) if options.database_dir else None
+    phases = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink)
     return settings(
         max_examples=max(examples, 1),
         deadline=None,
@@ -410,7 +460,7 @@ def _settings(options: CampaignOptions, examples: int) -> settings:
         verbosity=Verbosity.quiet,
         print_blob=False,
         report_multiple_bugs=False,
-        phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink),
+        phases=phases if reuse else tuple(p for p in phases if p is not Phase.reuse),
     )
 
 
@@ -419,22 +469,33 @@ def example_test(
     target: FuzzTarget,
     counter: list[int],
     population: list[Population | None] | None = None,
+    ledger: Ledger | None = None,
 ) -> Callable[[st.DataObject], None]:
     """The undecorated hypothesis body of ``prop``: one example, judged, cleaned up.
 
     ``population``: a one-item box the chunk runner fills with the chunk's population.
+    ``ledger``: the property's causes, answers and deadline. The body stops the run
+    (:class:`OutOfTime`) before sending anything once the deadline has passed, counts
+    every answer, and fails only on findings of a cause not found before — so the
+    property goes on to find other causes, and a shrink cut short by the deadline
+    leaves its smallest failure so far recorded.
     """
     assert prop.example is not None
     run = prop.example
     box = population if population is not None else [None]
+    book = ledger if ledger is not None else Ledger(target.prefix)
 
     def body(data: st.DataObject) -> None:
+        book.check_time()
         counter[0] += 1
-        with target.example():
-            findings = run(target, data, box[0])
+        try:
+            with target.example():
+                findings = run(target, data, box[0])
+        finally:  # the example's requests and its cleanup's, however it ended
+            book.count(target.client.exchanges)
         for finding in findings:
             finding.found_by = prop.name
-        assert_no_findings(findings)
+        assert_no_findings(book.new(findings))
 
     # One database key per property: every body has the same source text.
     body._hypothesis_internal_add_digest = f"scim-harness-fuzz:{prop.name}".encode()  # type: ignore[attr-defined]
@@ -442,13 +503,13 @@ def example_test(
 
 
 def _chunk_runner(
-    prop: Property, target: FuzzTarget, counter: list[int]
+    prop: Property, target: FuzzTarget, counter: list[int], ledger: Ledger
 ) -> Callable[[settings, int], None]:
     """A function running one chunk of ``prop`` with the given settings and seed."""
     if prop.example is None:
-        return _stateful_runner(target, counter)
+        return _stateful_runner(target, counter, ledger)
     box: list[Population | None] = [None]
-    body = example_test(prop, target, counter, box)
+    body = example_test(prop, target, counter, box, ledger)
 
     def run_test(config: settings, chunk_seed: int) -> None:
         test = config(given(st.data())(body))
@@ -464,9 +525,10 @@ def _chunk_runner(
             return build_population(fuzz_target, chunk_seed)
 
         with target.fixture(build) as population:
+            ledger.count(target.client.exchanges)  # the population's POSTs
             for finding in population.findings:
                 finding.found_by = prop.name
-            assert_no_findings(population.findings)  # the target broke making it
+            assert_no_findings(ledger.new(population.findings))  # the target broke making it
             box[0] = population
             try:
                 run_test(config, chunk_seed)
@@ -491,19 +553,54 @@ def _seed_generation(chunk_seed: int) -> bool:
     return True
 
 
-def _stateful_runner(target: FuzzTarget, counter: list[int]) -> Callable[[settings, int], None]:
+class _ClockedCounter(list[int]):
+    """The state machine's sequence counter, which also stops the run once the
+    property's deadline has passed: the machine increments it as a sequence
+    starts, before that sequence sends anything."""
+
+    def __init__(self, counter: list[int], ledger: Ledger) -> None:
+        super().__init__(counter)
+        self._counter, self._ledger = counter, ledger
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._ledger.check_time()
+        super().__setitem__(index, value)
+        self._counter[index] = value
+
+
+def _stateful_runner(
+    target: FuzzTarget, counter: list[int], ledger: Ledger
+) -> Callable[[settings, int], None]:
     """The state machine of :mod:`harness.fuzz.stateful` as a chunk runner.
 
-    Uses its ``run_stateful(target, settings, seed, counter)`` when it has one;
-    otherwise runs the ``RuleBasedStateMachine`` its ``machine_for(target)``
-    builds with hypothesis' ``run_state_machine_as_test`` (unseeded: that API
-    takes no seed; the example database still replays failures).
+    Uses its ``run_stateful(target, settings, seed, counter)`` when it has one, in
+    two runs: one that searches without shrinking, whose failing sequence's findings
+    are recorded at once, then one with the same seed that meets the failure again
+    and shrinks it until the deadline (:class:`_ClockedCounter`). Shrinking a
+    sequence can take minutes (measured: 3 100 sequences, 300 s, on a field
+    server); cut short, the recorded findings stand. Otherwise runs the
+    ``RuleBasedStateMachine`` its
+    ``machine_for(target)`` builds with hypothesis' ``run_state_machine_as_test``
+    (unseeded: that API takes no seed; the example database still replays failures).
     """
     stateful = importlib.import_module("harness.fuzz.stateful")
     if hasattr(stateful, "run_stateful"):
 
         def run_own(config: settings, chunk_seed: int) -> None:
-            stateful.run_stateful(target, config, chunk_seed, counter)
+            clocked = _ClockedCounter(counter, ledger)
+            search = settings(config, phases=[p for p in config.phases if p != Phase.shrink])
+            # Seeded as the example properties are, without ``@seed`` (which saves nothing).
+            explicit = None if _seed_generation(chunk_seed) else chunk_seed
+            try:
+                stateful.run_stateful(target, search, explicit, clocked)
+            except FindingsFailed as failed:
+                ledger.new(failed.findings)
+                # The same seed draws the same sequences: this run meets the failure
+                # again and shrinks it (replaying it from the database alone left it
+                # unshrunk: measured 46 steps instead of 10).
+                explicit = None if _seed_generation(chunk_seed) else chunk_seed
+                stateful.run_stateful(target, config, explicit, clocked)
+                raise  # the second run passed: the target is not deterministic
 
         return run_own
     from hypothesis.stateful import run_state_machine_as_test
@@ -527,12 +624,20 @@ def run_property(
     examples: float,
     budget_s: float,
 ) -> PropertyResult:
-    """``prop`` in chunks until ``examples`` ran, ``budget_s`` passed, or a finding."""
+    """``prop`` in chunks until ``examples`` ran, ``budget_s`` passed (shrinking
+    included), ``options.max_findings`` causes were found, or an error.
+
+    A chunk that ends on findings is followed by the next, which ignores the causes
+    found (:class:`~harness.fuzz.accounting.Ledger`). Anything else a chunk raises —
+    an exception of the harness, hypothesis' own errors — ends the property with
+    ``error`` and its traceback; so does a property that ran no example.
+    """
     result = PropertyResult(prop.name)
     counter = [0]
     started = time.perf_counter()
+    ledger = Ledger(target.prefix, max(options.max_findings, 1), started + budget_s)
     try:
-        runner = _chunk_runner(prop, target, counter)
+        runner = _chunk_runner(prop, target, counter, ledger)
     except ImportError as exc:
         result.stopped, result.error = "error", f"not available: {exc}"
         return result
@@ -561,30 +666,53 @@ def run_property(
                 # for the person reading a campaign's output.
                 warnings.simplefilter("ignore", HypothesisWarning)
                 warnings.simplefilter("ignore", HypothesisDeprecationWarning)
-                runner(_settings(options, size), _chunk_seed(campaign_seed, prop.name, index))
+                runner(
+                    _settings(options, size, reuse=index == 0),
+                    _chunk_seed(campaign_seed, prop.name, index),
+                )
+            ledger.settle()
         except KeyboardInterrupt:
             result.stopped = "interrupted"
             raise
         except BaseException as error:  # hypothesis re-raises the shrunk example's failure
             if isinstance(error, (SystemExit, GeneratorExit)):
                 raise
+            if _out_of_time(error):  # the deadline cut the run (often a shrink) short
+                ledger.settle()
+                result.stopped = "duration"
+                break
             found = _findings_in(error)
-            if found:
-                for finding in found:
-                    finding.found_by = finding.found_by or prop.name
-                result.findings = unique(found)
-                result.stopped = "finding"
-            else:
-                result.stopped, result.error = "error", f"{type(error).__name__}: {error}"
-            break
+            for finding in found:
+                finding.found_by = finding.found_by or prop.name
+            ledger.settle(found)
+            if not found:
+                result.stopped = "error"
+                result.error = f"{type(error).__name__}: {error}".strip()
+                result.traceback = "".join(traceback.format_exception(error)).rstrip()
+                break
+            if prop.example is None:  # the state machine cannot skip a known cause
+                result.stopped = "findings"
+                break
         finally:
+            result.findings = ledger.findings(prop.name)
+            result.answers = ledger.answers
             result.examples = counter[0]
             result.seconds = time.perf_counter() - started
             if options.progress is not None:
                 options.progress(prop.name, counter[0], len(result.findings))
+        if ledger.full:
+            result.stopped = "findings"
+            break
         index += 1
+    result.findings = ledger.findings(prop.name)
     result.examples = counter[0]
     result.seconds = time.perf_counter() - started
+    if result.examples == 0 and result.error is None:
+        result.error = (
+            "no example ran: the campaign's --duration was spent before this property started"
+            if result.stopped == "duration"
+            else f"no example ran (stopped: {result.stopped})"
+        )
     return result
 
 

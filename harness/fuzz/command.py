@@ -5,8 +5,12 @@ environment variable (``--token-env``), never argv, and is never printed or
 stored; without a URL the reference server is fuzzed in process (or, with
 ``--workers``, on a loopback port); the seed is printed first, progress goes
 to stderr, every finding is printed in full at the end with curl lines and
-the command that replays it. Exit 0 no findings, 1 findings, 2 could not
-run, 130 interrupted (cleanup still runs).
+the command that replays it. A property that stopped on an error of the
+harness or of hypothesis, or ran no example, is one ``ERROR`` line here and
+an ``error`` entry with its traceback in the reports: never a pass. Exit 0
+nothing found and every property judged, 1 findings or errors (as
+``scim-harness run`` exits 1 on an ``error`` verdict), 2 could not run, 130
+interrupted (cleanup still runs).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from pathlib import Path
 from typing import TextIO
 
 from harness.arguments import target_url
+from harness.fuzz.accounting import DEFAULT_MAX_FINDINGS, server_error_lines
 from harness.fuzz.campaign import (
     EXIT_FINDINGS,
     EXIT_INTERRUPTED,
@@ -33,7 +38,7 @@ from harness.fuzz.campaign import (
     FuzzResult,
     run_campaign,
 )
-from harness.reports.build import from_fuzz
+from harness.reports.build import from_fuzz, fuzz_tally
 from harness.reports.output import (
     add_report_options,
     redacts_terminal,
@@ -65,8 +70,9 @@ def add_fuzz(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description=(
             "Draw resources, filters and PATCH requests, send them to a SCIM base URL "
             "(default: the reference server in process) and judge the answers against the "
-            "semantics core. Exit 0 when nothing is found, 1 on findings, 2 when the run "
-            "cannot start, 130 when interrupted."
+            "semantics core. Exit 0 when nothing is found and every property ran, 1 on "
+            "findings or on a property that stopped on an error (its traceback is in the "
+            "JSON report), 2 when the run cannot start, 130 when interrupted."
         ),
     )
     parser.add_argument(
@@ -83,7 +89,12 @@ def add_fuzz(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )  # fmt: skip
     parser.add_argument(
         "--duration", type=parse_duration, metavar="TIME",
-        help="time budget of the whole campaign, e.g. 90s or 10m",
+        help="time budget of the whole campaign, shrinking included, e.g. 90s or 10m",
+    )  # fmt: skip
+    parser.add_argument(
+        "--max-findings", type=int, default=DEFAULT_MAX_FINDINGS, metavar="N",
+        help=f"distinct causes a property collects before it stops (default "
+        f"{DEFAULT_MAX_FINDINGS})",
     )  # fmt: skip
     parser.add_argument("--seed", type=int, help="seed (printed at the start of every run)")
     parser.add_argument(
@@ -150,6 +161,8 @@ def run_fuzz(args: argparse.Namespace) -> int:
         return _usage("--timeout and --workers must be positive")
     if args.max_examples is not None and args.max_examples < 1:
         return _usage("--max-examples must be at least 1")
+    if args.max_findings < 1:
+        return _usage("--max-findings must be at least 1")
     token = os.environ.get(args.token_env) or None
     if args.replay:
         return _run_replay(args, token)
@@ -167,6 +180,7 @@ def run_fuzz(args: argparse.Namespace) -> int:
         workers=args.workers,
         timeout=args.timeout,
         progress=Progress(sys.stderr),
+        max_findings=args.max_findings,
     )
     started = time.perf_counter()
     known_secrets = [token]
@@ -215,22 +229,33 @@ def _print_result(result: FuzzResult, args: argparse.Namespace, seconds: float) 
             print("", file=err)
         where = args.url or "URL"
         print(f"replay: scim-harness fuzz {where} --replay {replay_file}", file=err)
-    total = sum(result.examples.values())
-    errors = [p for p in result.properties if p.error]
+    for prop in result.properties:
+        for line in server_error_lines(prop.answers):
+            print(f"  {prop.name}: {line}", file=err)
+    errors = result.errors
     for prop in errors:
-        print(f"  {prop.name}: not run to the end: {prop.error}", file=err)
+        error = (prop.error or "").splitlines()[0]
+        print(f"ERROR {prop.name} ({prop.examples} examples): {error}", file=err)
+    if errors:
+        where = f" in {args.report_json}" if args.report_json else " (--report-json FILE)"
+        print(f"the traceback of each error is in the JSON report{where}", file=err)
+    total = sum(result.examples.values())
     cleanup = f"cleanup removed {result.removed}"
     if result.leftovers:
         cleanup += f", {len(result.leftovers)} left over"
     print(
-        f"{total} examples, {len(result.properties)} properties, {len(findings)} finding(s) in "
-        f"{seconds:.1f} s (seed {result.seed}, prefix {result.prefix}); {cleanup}",
+        f"{total} examples, {len(result.properties)} properties, "
+        f"{fuzz_tally(len(findings), len(errors))} in {seconds:.1f} s "
+        f"(seed {result.seed}, prefix {result.prefix}); {cleanup}",
         file=err,
     )
     if result.interrupted:
         print("interrupted: the campaign stopped early (exit 130)", file=err)
-    elif findings:
-        print("verdict: FAIL — findings above", file=err)
+    elif findings or errors:
+        what = " and ".join(
+            part for part, shown in (("findings", findings), ("errors", errors)) if shown
+        )
+        print(f"verdict: FAIL — {what} above", file=err)
     else:
         print("verdict: PASS — no findings", file=err)
 

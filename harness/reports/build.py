@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness.client import Exchange
 from harness.fuzz.findings import KINDS, Finding
-from harness.reports.causes import group_causes
+from harness.reports.causes import group_causes, signature
 from harness.reports.model import (
     Comparison,
     Entry,
@@ -282,10 +282,20 @@ def _scenario_readiness(name: str, entries: list[Entry]) -> Readiness:
 
 
 def from_fuzz(result: FuzzResult) -> Report:
-    """The campaign as a report: one entry per finding, one per quiet property."""
+    """The campaign as a report: one entry per finding, one per property that found
+    nothing, one ``error`` entry per property that stopped on an error of the harness
+    (with its traceback) or ran no example.
+
+    The counts come from the result (:attr:`FuzzResult.findings`,
+    :attr:`FuzzResult.errors`), the numbers the console prints, so the console,
+    this report and every format rendered from it say the same.
+    """
+    findings = result.findings
+    errors = result.errors
     entries: list[Entry] = []
+    counted = {id(finding) for finding in findings}  # each finding under the first that found it
     for prop in result.properties:
-        entries += _property_entries(prop)
+        entries += _property_entries(prop, [f for f in prop.findings if id(f) in counted])
     examples = sum(prop.examples for prop in result.properties)
     report = _report(
         "fuzz",
@@ -298,14 +308,16 @@ def from_fuzz(result: FuzzResult) -> Report:
         facts={
             "examples": examples,
             "properties": len(result.properties),
-            "findings": sum(1 for entry in entries if entry.kind == "finding"),
+            "findings": len(findings),
+            "errors": len(errors),
             "duration_s": round(result.duration_s, 3),
         },
     )
     blocking = [entry.id for entry in entries if entry.verdict in ("failed", "error")]
     status: ReadinessStatus
     if blocking:
-        status, summary = "blocking", f"{len(blocking)} finding(s) or errors in {examples} examples"
+        status = "blocking"
+        summary = f"{fuzz_tally(len(findings), len(errors))} in {examples} examples"
     elif not examples:
         status, summary = "not-assessed", "no example ran"
     else:
@@ -315,52 +327,76 @@ def from_fuzz(result: FuzzResult) -> Report:
     return report
 
 
-def _property_entries(prop: PropertyResult) -> list[Entry]:
-    details = {"property": prop.name, "examples": prop.examples, "stopped": prop.stopped}
+def fuzz_tally(findings: int, errors: int) -> str:
+    """``3 finding(s), 1 error(s)``: the one wording of a campaign's counts."""
+    text = f"{findings} finding(s)"
+    return text + (f", {errors} error(s)" if errors else "")
+
+
+def _property_entries(prop: PropertyResult, findings: list[Finding]) -> list[Entry]:
+    details: dict[str, Any] = {
+        "property": prop.name,
+        "examples": prop.examples,
+        "stopped": prop.stopped,
+        "answers": {shape: dict(row) for shape, row in prop.answers.items()},
+    }
     seconds_ms = prop.seconds * 1000
-    if prop.findings:
-        entries = []
-        seen: dict[str, int] = {}
-        for finding in prop.findings:
-            seen[finding.kind] = seen.get(finding.kind, 0) + 1
-            suffix = "" if seen[finding.kind] == 1 else f"-{seen[finding.kind]}"
-            entries.append(
-                Entry(
-                    id=f"fuzz.{prop.name}.{finding.kind}{suffix}",
-                    kind="finding",
-                    title=finding.summary,
-                    rule=finding.rule,
-                    area=prop.name,
-                    verdict="failed",
-                    message=finding.text(),
-                    failure=_finding_failure(finding),
-                    duration_ms=seconds_ms / len(prop.findings),
-                    exchanges=list(finding.exchanges),
-                    finding=finding,
-                    details=details,
-                )
+    entries = []
+    seen: dict[str, int] = {}
+    for finding in findings:
+        seen[finding.kind] = seen.get(finding.kind, 0) + 1
+        suffix = "" if seen[finding.kind] == 1 else f"-{seen[finding.kind]}"
+        entries.append(
+            Entry(
+                id=f"fuzz.{prop.name}.{finding.kind}{suffix}",
+                kind="finding",
+                title=finding.summary,
+                rule=finding.rule,
+                area=prop.name,
+                verdict="failed",
+                message=finding.text(),
+                failure=_finding_failure(finding),
+                duration_ms=seconds_ms / len(findings),
+                exchanges=list(finding.exchanges),
+                finding=finding,
+                details=details,
             )
-        return entries
-    verdict: Verdict = "passed"
-    message = ""
-    if prop.error:
-        verdict, message = "error", prop.error
-    elif prop.examples == 0:
-        verdict, message = "skipped", f"no example ran (stopped: {prop.stopped})"
-    return [
-        Entry(
-            id=f"fuzz.{prop.name}",
-            kind="property",
-            title=f"{prop.name}: {prop.examples} examples without a finding",
-            rule=_PROPERTY_RULES.get(prop.name, "RFC 7644"),
-            area=prop.name,
-            verdict=verdict,
-            message=message,
-            failure=None if verdict != "error" else Failure(None, message),
-            duration_ms=seconds_ms,
-            details=details,
         )
-    ]
+    rule = _PROPERTY_RULES.get(prop.name, "RFC 7644")
+    if prop.error:
+        message = prop.error + (f"\n\ntraceback:\n{prop.traceback}" if prop.traceback else "")
+        entries.append(
+            Entry(
+                id=f"fuzz.{prop.name}.error" if findings else f"fuzz.{prop.name}",
+                kind="property",
+                title=f"{prop.name}: stopped on an error after {prop.examples} examples",
+                rule=rule,
+                area=prop.name,
+                verdict="error",
+                message=message,
+                failure=Failure(None, prop.error),
+                duration_ms=seconds_ms,
+                details={**details, "traceback": prop.traceback},
+            )
+        )
+    elif not findings:
+        # No example and no error: the campaign was interrupted before it (the
+        # campaign makes any other property without an example an error).
+        quiet: Verdict = "passed" if prop.examples else "skipped"
+        entries.append(
+            Entry(
+                id=f"fuzz.{prop.name}",
+                kind="property",
+                title=f"{prop.name}: {prop.examples} examples without a finding",
+                rule=rule,
+                area=prop.name,
+                verdict=quiet,
+                message="" if prop.examples else f"no example ran (stopped: {prop.stopped})",
+                duration_ms=seconds_ms,
+                details=details,
+            )
+        )
+    return entries
 
 
 #: The sections each campaign property judges a target by (docs/fuzz.md).
@@ -382,13 +418,43 @@ def _finding_failure(finding: Finding) -> Failure:
     comparison, index = _resource_comparison(finding.steps, finding.exchanges)
     if index is None and finding.exchanges:
         index = len(finding.exchanges) - 1
-    kind = KINDS.get(finding.kind)
+    # A 5xx's cause is its request and status (RFC 7644 §3.12), whatever example met it.
+    got = _status_text(finding) if finding.kind == "server-error" else finding.summary
     return Failure(
-        expected=f"{kind.expectation if kind else 'no ' + finding.kind} ({finding.rule})",
-        got=finding.summary,
+        expected=_expectation(finding),
+        got=got or finding.summary,
         exchange=index,
         comparison=comparison,
     )
+
+
+def _expectation(finding: Finding) -> str:
+    kind = KINDS.get(finding.kind)
+    return f"{kind.expectation if kind else 'no ' + finding.kind} ({finding.rule})"
+
+
+def _status_text(finding: Finding) -> str:
+    """``HTTP 500`` of the finding's last exchange (its evidence); the transport error
+    when nothing came back; empty without an exchange."""
+    if not finding.exchanges:
+        return ""
+    exchange = finding.exchanges[-1]
+    return f"HTTP {exchange.status}" if exchange.status is not None else str(exchange.error)
+
+
+def finding_cause(finding: Finding, prefix: str = "") -> str:
+    """The cause of a finding: its kind, then the signature of
+    :mod:`harness.reports.causes` of its evidence — the request's shape (method, path
+    with ``{id}``, query names), the status and, for a 4xx body that is not a SCIM
+    Error, what is wrong with it, blanked. Two findings that differ only in the values
+    an example drew (the filter, the PATCH, the names) share a cause; the campaign
+    collects distinct causes (:mod:`harness.fuzz.accounting`)."""
+    got = _status_text(finding)
+    if finding.kind == "error-shape" and got.startswith("HTTP "):
+        got += ": " + finding.summary.rsplit(": ", 1)[-1]  # the oracle's "<request> → 409: …"
+    exchange = finding.exchanges[-1] if finding.exchanges else None
+    key, _ = signature(_expectation(finding), got or finding.summary, exchange, prefix)
+    return f"{finding.kind}|{key}"
 
 
 def _resource_comparison(

@@ -167,6 +167,8 @@ def _facts(report: Report) -> str:
         facts.append(f"seed {report.seed}")
     if "examples" in report.facts:
         facts.append(f"{inline(report.facts['examples'])} examples")
+    if "findings" in report.facts:  # fuzz: the campaign's own count (FuzzResult.findings)
+        facts.append(f"{inline(report.facts['findings'])} finding(s)")
     if report.prefix:
         facts.append(f"prefix {inline(report.prefix)}")
     if report.leftovers:
