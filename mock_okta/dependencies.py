@@ -22,8 +22,12 @@ it runs:
 * an Okta event after ``okta_api`` calls (which configure the app's
   connection) needs each of them.
 
-A :class:`Need` is satisfied when at least one of its steps did not fail:
-a user created on the second try is created.
+A :class:`Need` is satisfied when at least one of its steps did what it
+does — a user created on the second try is created. A step whose action
+succeeded (Okta reported success; a raw request answered 2xx with its values
+saved) satisfies its dependants even when one of its own expectations failed:
+a server that drops ``name.givenName`` fails the creation step once, and the
+update, deactivation and reactivation after it are still judged.
 """
 
 from __future__ import annotations
@@ -145,6 +149,6 @@ def _variables(step: Step) -> set[str]:
 
 
 def unmet(need: Need, failed: Iterable[int]) -> bool:
-    """Whether every step that could satisfy ``need`` failed (or was itself blocked)."""
+    """Whether every step that could satisfy ``need`` failed to act (or was blocked)."""
     bad = set(failed)
     return all(index in bad for index in need.steps)

@@ -323,6 +323,9 @@ class _ScenarioRun:
         self.offers = Offers(self.observer, namespace.prefix)
         #: Okta group id → the SCIM id it was pushed as (kept after the unlink).
         self.group_ids: dict[str, str] = {}
+        #: Whether the last step's action itself succeeded (Okta reported success, or
+        #: the raw request was answered 2xx and its values saved).
+        self.acted = False
 
     # -- clients ---------------------------------------------------------------
 
@@ -473,8 +476,12 @@ class _ScenarioRun:
                 verdict = self._blocked(step, [], f"the setup failed: {self.result.reason}")
             else:
                 blocked = self._blocked_by(step, needs.get(step.index, ()), failed)
+                self.acted = False
                 verdict = blocked if blocked is not None else self.run_step(step)
-            if verdict.verdict in ("failed", "error", "blocked"):
+            # A step whose action succeeded provides what it made (the user is on the
+            # app) even when one of its expectations failed: that finding is reported
+            # once, and does not hide the rest of the flow.
+            if verdict.verdict in ("failed", "error", "blocked") and not self.acted:
                 failed.add(step.index)
             self._tally(verdict)
             self.result.steps.append(verdict)
@@ -536,7 +543,9 @@ class _ScenarioRun:
                 verdict = "skipped"
             else:
                 run = self.perform(resolved)
-                failures += self.save(resolved, run)
+                unsaved = self.save(resolved, run)
+                failures += unsaved
+                self.acted = run.ok and not unsaved
                 observed = Observed(
                     run, resolved, self.org, self.app, self.observer, self.variables,
                     self.group_ids,

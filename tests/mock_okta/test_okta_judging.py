@@ -272,6 +272,27 @@ def test_a_setup_that_raises_is_an_error_and_still_cleans_up(
     assert {step.verdict for step in result.steps} == {"blocked"}
 
 
+def _refuse_creation(request: HttpRequest, context: FaultContext) -> HttpRequest | HttpResponse:
+    if request.method == "POST" and request.path.endswith("/Users"):
+        return scim_error(400, "invalidValue", "Users cannot be created here")
+    return request
+
+
+def test_a_creation_okta_could_not_do_blocks_the_steps_on_that_user() -> None:
+    result = run("oin-crud-test.yaml", planted("refuses-creation", request=(_refuse_creation,)))
+    found = verdicts(result)
+    assert found["passed"] == ["0 test_connection"]
+    assert found["failed"] == ["1 assign_user"]
+    assert len(found["blocked"]) == 9
+    blocked = result.steps[2]
+    assert blocked.blocked_by == [1] and blocked.exchanges == []
+    assert blocked.reason == "not run because step 1 failed (crud.tester@example.com on the app)"
+    # Okta's own words for the failed task (its Tasks page).
+    assert (result.steps[1].okta_message or "").startswith(
+        "Automatic provisioning of user crud.tester@example.com to app Acme SCIM (OIN) failed:"
+    )
+
+
 # -- dependencies ------------------------------------------------------------------
 
 
