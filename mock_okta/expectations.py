@@ -34,6 +34,7 @@ from mock_okta import wire
 from mock_okta.judge import user_message
 from mock_okta.mapping import user_body
 from mock_okta.model import AppInstance, OktaUser
+from mock_okta.offers import Offers
 from mock_okta.org import Org, Outcome
 from mock_okta.scenario import (
     Expectation,
@@ -48,6 +49,8 @@ from mock_okta.variables import Variables
 _SHORTHAND = re.compile(r"^(\w+)\[(\w+)\]")
 #: What :func:`json_path` returns for a path the answer does not have.
 MISSING = object()
+#: The attribute a path starts with (``emails`` of ``emails[work].value``).
+_FIRST_NAME = re.compile(r"^[A-Za-z][\w$-]*")
 #: ``emails[type eq "work"].value`` or the shorthand ``emails[work].value``.
 _TYPED = re.compile(r'^(?P<attr>\w+)\[(?:type eq "(?P<long>[^"]*)"|(?P<short>\w+))\](?P<rest>.*)$')
 #: Okta's multi-valued app attributes select their element by ``type`` (the
@@ -100,6 +103,8 @@ class Observed:
     variables: Variables
     #: Okta group id → every SCIM id it was pushed as (kept after an unlink).
     group_ids: Mapping[str, str] = field(default_factory=dict)
+    #: What the target declares (``/Schemas``), read only when a check needs it.
+    offers: Offers | None = None
 
 
 Check = Callable[[Observed, Any], list[str]]
@@ -248,8 +253,11 @@ def check_scim_user(observed: Observed, expected: ScimUserExpectation) -> list[s
         if not problem:
             continue
         dropped = dropped_type(resource, path, wanted)
+        undeclared = _undeclared(observed, path)
         if dropped is not None:
             failures.append(Advisory(f"{about}: {dropped}"))
+        elif undeclared is not None:
+            failures.append(Advisory(f"{about}: {undeclared}"))
         else:
             failures.append(f"{about}: Okta reported {verdict} but {problem}")
     return failures
@@ -279,6 +287,25 @@ def dropped_type(resource: Mapping[str, Any], path: str, wanted: Any) -> str | N
     return (
         f"the SCIM user keeps {wanted!r} in {attribute} but not its type {kind!r}. "
         f'Okta\'s mapping reads it back with {attribute}[type eq "{kind}"]; {consequence}'
+    )
+
+
+def _undeclared(observed: Observed, path: str) -> str | None:
+    """The warning for an attribute the server's ``/Schemas`` does not declare, or None.
+
+    The project is capability-aware (RFC 7643 §7: ``/Schemas`` says which
+    attributes a server has): Okta still sends what its mapping holds and
+    reports success when the server ignores it, so a server without the
+    attribute is told what it loses, not failed.
+    """
+    name = _FIRST_NAME.match(path)
+    if observed.offers is None or name is None or ":" in path:
+        return None
+    if observed.offers.declares_user_attribute(name[0]):
+        return None
+    return (
+        f"the server's /Schemas declares no {name[0]} on User, and it does not keep "
+        f"{scim_path(path)}: Okta reports success, and the value Okta's mapping sends is lost"
     )
 
 

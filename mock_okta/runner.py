@@ -548,7 +548,7 @@ class _ScenarioRun:
                 self.acted = run.ok and not unsaved
                 observed = Observed(
                     run, resolved, self.org, self.app, self.observer, self.variables,
-                    self.group_ids,
+                    self.group_ids, self.offers,
                 )  # fmt: skip
                 if step.expect is not None:
                     found = evaluate(self.variables.resolve(step.expect), observed)

@@ -193,6 +193,38 @@ def test_a_dropped_email_type_completes_the_crud_test_with_its_consequence() -> 
     assert "${" not in warning and "is nothing" not in warning
 
 
+def _no_emails(item: dict[str, Any], request: HttpRequest, context: FaultContext) -> dict[str, Any]:
+    item.pop("emails", None)
+    return item
+
+
+def _schemas_without_emails(
+    request: HttpRequest, response: HttpResponse, context: FaultContext
+) -> HttpResponse:
+    if "/Schemas" not in request.path or response.status != 200:
+        return response
+    body = response.json()
+    for schema in body.get("Resources") or [body]:
+        if isinstance(schema, dict) and schema.get("id", "").endswith(":core:2.0:User"):
+            schema["attributes"] = [
+                a for a in schema.get("attributes") or [] if a.get("name") != "emails"
+            ]
+    return response.with_json(body)
+
+
+NO_EMAILS = planted(
+    "no-emails-declared", response=(_schemas_without_emails, on_resources(_no_emails))
+)
+
+
+def test_an_attribute_the_server_does_not_declare_is_a_warning_not_a_failure() -> None:
+    result = run("oin-crud-test.yaml", NO_EMAILS)
+    assert result.verdict == "warning", result.failure_text()
+    (warning,) = [w for step in result.steps for w in step.warnings]
+    assert "the server's /Schemas declares no emails on User" in warning
+    assert 'emails[type eq "work"].value' in warning
+
+
 def test_broken_group_filters_do_not_hide_the_501_on_member_removal() -> None:
     result = run("group-push.yaml", BROKEN_GROUPS)
     assert result.verdict == "failed", result.failure_text()
