@@ -193,28 +193,29 @@ def test_a_dropped_email_type_completes_the_crud_test_with_its_consequence() -> 
     assert "${" not in warning and "is nothing" not in warning
 
 
-def _no_emails(item: dict[str, Any], request: HttpRequest, context: FaultContext) -> dict[str, Any]:
-    item.pop("emails", None)
-    return item
+def undeclared(attribute: str) -> Fault:
+    """A server whose /Schemas has no ``attribute`` on User, and which does not keep it."""
+
+    def drop(item: dict[str, Any], request: HttpRequest, context: FaultContext) -> dict[str, Any]:
+        item.pop(attribute, None)
+        return item
+
+    def schemas(
+        request: HttpRequest, response: HttpResponse, context: FaultContext
+    ) -> HttpResponse:
+        if "/Schemas" not in request.path or response.status != 200:
+            return response
+        body = response.json()
+        for schema in body.get("Resources") or [body]:
+            if isinstance(schema, dict) and schema.get("id", "").endswith(":core:2.0:User"):
+                kept = [a for a in schema.get("attributes") or [] if a.get("name") != attribute]
+                schema["attributes"] = kept
+        return response.with_json(body)
+
+    return planted(f"no-{attribute.lower()}-declared", response=(schemas, on_resources(drop)))
 
 
-def _schemas_without_emails(
-    request: HttpRequest, response: HttpResponse, context: FaultContext
-) -> HttpResponse:
-    if "/Schemas" not in request.path or response.status != 200:
-        return response
-    body = response.json()
-    for schema in body.get("Resources") or [body]:
-        if isinstance(schema, dict) and schema.get("id", "").endswith(":core:2.0:User"):
-            schema["attributes"] = [
-                a for a in schema.get("attributes") or [] if a.get("name") != "emails"
-            ]
-    return response.with_json(body)
-
-
-NO_EMAILS = planted(
-    "no-emails-declared", response=(_schemas_without_emails, on_resources(_no_emails))
-)
+NO_EMAILS = undeclared("emails")
 
 
 def test_an_attribute_the_server_does_not_declare_is_a_warning_not_a_failure() -> None:
@@ -223,6 +224,14 @@ def test_an_attribute_the_server_does_not_declare_is_a_warning_not_a_failure() -
     (warning,) = [w for step in result.steps for w in step.warnings]
     assert "the server's /Schemas declares no emails on User" in warning
     assert 'emails[type eq "work"].value' in warning
+
+
+def test_an_attribute_okta_checks_fails_even_when_undeclared() -> None:
+    """Okta's CRUD test updates the first name and reads it back: no excuse."""
+    result = run("oin-crud-test.yaml", undeclared("name"))
+    assert result.verdict == "failed"
+    assert "the SCIM user has no name.givenName" in result.failure_text()
+    assert not [w for step in result.steps for w in step.warnings]
 
 
 def test_broken_group_filters_do_not_hide_the_501_on_member_removal() -> None:
