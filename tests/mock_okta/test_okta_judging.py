@@ -284,7 +284,8 @@ def test_a_step_raising_inside_the_harness_is_an_error_with_its_traceback(
     monkeypatch.setitem(runner.EVENT_HANDLERS, Event.VERIFY_USER, broken)
     report = tmp_path / "r.json"
     scenario = str(SCENARIOS / "oin-crud-test.yaml")
-    code = main(["okta", "run", scenario, "--report-json", str(report)])
+    html = tmp_path / "r.html"
+    code = main(["okta", "run", scenario, "--report-json", str(report), "--report-html", str(html)])
     assert code != 0
     err = capsys.readouterr().err
     assert "raised RuntimeError running this step: a bug in the harness" in err
@@ -297,6 +298,7 @@ def test_a_step_raising_inside_the_harness_is_an_error_with_its_traceback(
     assert errors and errors[0].event == "verify_user"
     assert errors[0].traceback and "RuntimeError: a bug in the harness" in errors[0].traceback
     assert "Traceback (most recent call last)" in errors[0].traceback
+    assert "Traceback (most recent call last)" in html.read_text()  # the HTML step table too
 
 
 def test_a_setup_that_raises_is_an_error_and_still_cleans_up(
