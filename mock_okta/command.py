@@ -276,7 +276,8 @@ def summary(run: OktaRunResult, report: Report, seconds: float) -> str:
     """Counted from the same model as the report files (``report``, ``from_okta``)."""
     counts = report.counts()
     lines = [
-        f"{counts['total']} scenario(s): {counts['passed']} passed, {counts['failed']} failed, "
+        f"{counts['total']} scenario(s): {counts['passed']} passed, "
+        f"{counts['warning']} passed with warnings, {counts['failed']} failed, "
         f"{counts['error']} error(s), {counts['skipped']} skipped in {seconds:.1f} s"
     ]
     for result in run.scenarios:

@@ -291,6 +291,7 @@ def test_a_step_raising_inside_the_harness_is_an_error_with_its_traceback(
     assert "raised RuntimeError running this step: a bug in the harness" in err
     assert "Traceback (most recent call last)" not in err  # one short line on the console
     assert "verdict: FAIL — oin-crud-test" in err
+    assert "1 scenario(s): 0 passed, 0 passed with warnings, 0 failed, 1 error(s)" in err
     data = Report.from_json(json.loads(report.read_text()))
     (entry,) = data.entries
     assert entry.verdict == "error"
