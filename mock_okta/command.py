@@ -205,7 +205,11 @@ class Printer:
         self.stream = stream
         self.bases = bases
         utf = (getattr(stream, "encoding", "") or "").lower().replace("-", "") in ("utf8",)
-        self.marks = {"passed": "✓", "failed": "✗"} if utf else {"passed": "+", "failed": "x"}
+        self.marks = (
+            {"passed": "✓", "failed": "✗", "warning": "!", "blocked": "·", "error": "E"}
+            if utf
+            else {"passed": "+", "failed": "x", "warning": "!", "blocked": ".", "error": "E"}
+        )
 
     def begin(self, scenario: Scenario, where: str) -> None:
         self._write(f"{scenario.name} ({scenario.source}) → {where}")
@@ -220,7 +224,11 @@ class Printer:
             tally = ", ".join(f"{count}× {status}" for status, count in sorted(statuses.items()))
             shown.append(f"… {hidden} more ({len(step.exchanges)} requests: {tally})")
         sent = ", ".join(shown)
-        self._write(f"{head}: {sent}" if sent else head)
+        why = step.reason if step.verdict in ("skipped", "blocked") else None
+        if step.verdict == "error" and step.failures:
+            why = step.failures[0]
+        line = f"{head}: {sent}" if sent else head
+        self._write(f"{line} — {step.verdict}: {why}" if why else line)
 
     def short(self, exchange: Exchange) -> str:
         """``METHOD /path?decoded-query → status``, relative to the base it went to."""
@@ -236,22 +244,27 @@ class Printer:
         return f"{exchange.method} {path}{query} → {status}"
 
     def end(self, result: ScenarioResult) -> None:
-        counts = {v: sum(1 for s in result.steps if s.verdict == v) for v in ("passed", "failed")}
+        counts = Counter(step.verdict for step in result.steps)
         cleanup = f"cleanup removed {result.removed}"
         if result.prefix:
             cleanup += f" (prefix {result.prefix})"
         if result.leftovers:
             cleanup += f", {len(result.leftovers)} left over"
+        others = ", ".join(
+            f"{counts[verdict]} {verdict}"
+            for verdict in ("warning", "failed", "blocked", "skipped", "error")
+            if counts[verdict]
+        )
         line = (
             f"  {result.verdict.upper()} {result.name}: {counts['passed']}/{len(result.steps)} "
-            f"steps passed in {result.duration:.1f} s; {cleanup}"
+            f"steps passed{f' ({others})' if others else ''} in {result.duration:.1f} s; {cleanup}"
         )
         if result.reason and result.verdict == "skipped":
             line += f" ({result.reason})"
         self._write(line)
-        if result.verdict in ("failed", "error"):
+        if result.verdict in ("failed", "error", "warning"):
             self._write("")
-            self._write(result.failure_text())
+            self._write(result.failure_text(tracebacks=False))
         self._write("")
 
     def _write(self, line: str) -> None:
@@ -263,7 +276,8 @@ def summary(run: OktaRunResult, report: Report, seconds: float) -> str:
     """Counted from the same model as the report files (``report``, ``from_okta``)."""
     counts = report.counts()
     lines = [
-        f"{counts['total']} scenario(s): {counts['passed']} passed, {counts['failed']} failed, "
+        f"{counts['total']} scenario(s): {counts['passed']} passed, "
+        f"{counts['warning']} passed with warnings, {counts['failed']} failed, "
         f"{counts['error']} error(s), {counts['skipped']} skipped in {seconds:.1f} s"
     ]
     for result in run.scenarios:

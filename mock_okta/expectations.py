@@ -29,11 +29,12 @@ from harness.client import Exchange, ScimClient, ScimResponse
 from harness.scim.errors import ScimError
 from harness.scim.filters import matches_value
 from harness.scim.paths import parse_path, resolve_path
-from harness.scim.schema import STRING, USER, AttributeRef, ResourceType
+from harness.scim.schema import GROUP, STRING, USER, AttributeRef, ResourceType
 from mock_okta import wire
 from mock_okta.judge import user_message
 from mock_okta.mapping import user_body
 from mock_okta.model import AppInstance, OktaUser
+from mock_okta.offers import Offers
 from mock_okta.org import Org, Outcome
 from mock_okta.scenario import (
     Expectation,
@@ -48,6 +49,29 @@ from mock_okta.variables import Variables
 _SHORTHAND = re.compile(r"^(\w+)\[(\w+)\]")
 #: What :func:`json_path` returns for a path the answer does not have.
 MISSING = object()
+#: The attribute a path starts with (``emails`` of ``emails[work].value``).
+_FIRST_NAME = re.compile(r"^[A-Za-z][\w$-]*")
+#: ``emails[type eq "work"].value`` or the shorthand ``emails[work].value``.
+_TYPED = re.compile(r'^(?P<attr>\w+)\[(?:type eq "(?P<long>[^"]*)"|(?P<short>\w+))\](?P<rest>.*)$')
+#: Okta's multi-valued app attributes select their element by ``type`` (the
+#: external name ``emails.^[type=='work'].value``, support.okta.com, article
+#: "How to Pass Multivalued Attributes in SCIM User Object"): what a
+#: dropped ``type`` costs, per attribute.
+DROPPED_TYPE_CONSEQUENCE: dict[str, str] = {
+    "emails": "without the type, an import brings the user into Okta with no email",
+    "phoneNumbers": "without the type, an import brings the user into Okta with no phone number",
+    "addresses": "without the type, an import brings the user into Okta with no address",
+}
+
+
+#: Attributes Okta's own OIN CRUD test reads back (it creates the user, updates the
+#: first name, deactivates and reactivates, each verified by GET): a server that
+#: does not keep them fails, whatever its /Schemas declares.
+CHECKED_BY_OKTA = frozenset({"username", "name", "active", "externalid"})
+
+
+class Advisory(str):
+    """A finding Okta itself would not fail the step on: a warning, with its consequence."""
 
 
 @dataclass
@@ -83,6 +107,10 @@ class Observed:
     #: The runner's own client on the SCIM target (User-Agent ``scim-harness``).
     observer: ScimClient
     variables: Variables
+    #: Okta group id → every SCIM id it was pushed as (kept after an unlink).
+    group_ids: Mapping[str, str] = field(default_factory=dict)
+    #: What the target declares (``/Schemas``), read only when a check needs it.
+    offers: Offers | None = None
 
 
 Check = Callable[[Observed, Any], list[str]]
@@ -228,30 +256,125 @@ def check_scim_user(observed: Observed, expected: ScimUserExpectation) -> list[s
         )
     for path, wanted in expected.attributes.items():
         problem = compare_attribute(resource, USER, path, wanted)
-        if problem:
+        if not problem:
+            continue
+        dropped = dropped_type(resource, path, wanted)
+        undeclared = _undeclared(observed, path)
+        if dropped is not None:
+            failures.append(Advisory(f"{about}: {dropped}"))
+        elif undeclared is not None:
+            failures.append(Advisory(f"{about}: {undeclared}"))
+        else:
             failures.append(f"{about}: Okta reported {verdict} but {problem}")
     return failures
 
 
+def dropped_type(resource: Mapping[str, Any], path: str, wanted: Any) -> str | None:
+    """The warning when ``resource`` holds ``wanted`` but without the ``type`` the path
+    selects by; None when that is not why the value is missing.
+
+    Okta's CRUD test (the OIN submission test) does not read ``type`` back,
+    so Okta reports success; the cost shows later, when Okta reads the
+    attribute with its type filter.
+    """
+    match = _TYPED.match(path)
+    if match is None:
+        return None
+    attribute, kind = match["attr"], match["long"] or match["short"]
+    try:
+        _, values = attribute_values(resource, USER, attribute + match["rest"])
+    except ScimError:
+        return None
+    if not any(_same_text(value, wanted) for value in values):
+        return None
+    consequence = DROPPED_TYPE_CONSEQUENCE.get(
+        attribute, "without the type, an import leaves that Okta attribute empty"
+    )
+    return (
+        f"the SCIM user keeps {wanted!r} in {attribute} but not its type {kind!r}. "
+        f'Okta\'s mapping reads it back with {attribute}[type eq "{kind}"]; {consequence}'
+    )
+
+
+def _undeclared(observed: Observed, path: str) -> str | None:
+    """The warning for an attribute the server's ``/Schemas`` does not declare, or None.
+
+    The project is capability-aware (RFC 7643 §7: ``/Schemas`` says which
+    attributes a server has): Okta still sends what its mapping holds and
+    reports success when the server ignores it, so a server without the
+    attribute is told what it loses, not failed.
+    """
+    name = _FIRST_NAME.match(path)
+    if observed.offers is None or name is None or ":" in path:
+        return None
+    if name[0].casefold() in CHECKED_BY_OKTA:
+        return None
+    if observed.offers.declares_user_attribute(name[0]):
+        return None
+    return (
+        f"the server's /Schemas declares no {name[0]} on User, and it does not keep "
+        f"{scim_path(path)}: Okta reports success, and the value Okta's mapping sends is lost"
+    )
+
+
+def _same_text(a: Any, b: Any) -> bool:
+    if isinstance(a, str) and isinstance(b, str):
+        return a.casefold() == b.casefold()
+    return bool(a == b)
+
+
 def check_scim_group(observed: Observed, expected: ScimGroupExpectation) -> list[str]:
-    about = f"Pushing group {expected.name} to app {observed.app.label}"
+    """Read by the SCIM id Okta holds for the pushed group (GET /Groups/{id}); only a
+    group Okta never pushed is looked up, with the filter Okta itself sends
+    (``displayName eq``, developer.okta.com docs/api/openapi/okta-scim/guides/scim-20).
+    A broken group filter must not hide what the push did."""
+    about = f"the group {expected.name}"
+    group = observed.variables.group(expected.name)
+    scim_id = None
+    if group is not None:
+        scim_id = observed.app.pushed_groups.get(group.id) or observed.group_ids.get(group.id)
+    if scim_id is None:
+        return _group_by_name(observed, expected, about)
+    response = observed.observer.get(f"/Groups/{scim_id}")
+    if not expected.exists:
+        if response.status == 404:
+            return []
+        return [f"{about}: expected no SCIM group, GET /Groups/{scim_id} → {_status(response)}"]
+    if response.status != 200 or not isinstance(response.body, Mapping):
+        return [f"{about}: Okta pushed it as {scim_id}, but GET /Groups/{scim_id} → "
+                f"{_status(response)}"]  # fmt: skip
+    resource = response.body
+    failures = []
+    problem = compare_attribute(resource, GROUP, "displayName", expected.name)
+    if problem:
+        failures.append(f"{about}: {problem}")
+    return failures + _members(observed, expected, resource, about)
+
+
+def _group_by_name(observed: Observed, expected: ScimGroupExpectation, about: str) -> list[str]:
     found = _lookup(observed.observer, "Groups", "displayName", expected.name)
     if isinstance(found, str):
-        return [f"scim_group {expected.name}: {found}"]
+        return [f"{about}: {found}"]
     if not expected.exists:
         if not found:
             return []
         ids = ", ".join(str(item.get("id")) for item in found)
-        return [f"{about}: expected no SCIM group named {expected.name}, the target has {ids}"]
+        return [f"{about}: expected no SCIM group with that name, the target has {ids}"]
     if len(found) != 1:
-        return [f"{about}: expected one SCIM group named {expected.name}, found {len(found)}"]
+        return [f"{about}: Okta has not pushed it, and {len(found)} SCIM groups have its name"]
     group = found[0]
-    if expected.members is None:
-        return []
-    if "members" not in group and group.get("id"):
+    if "members" not in group and group.get("id") and expected.members is not None:
         # A server may leave members out of list answers (RFC 7644 §3.4.2.5 "returned").
         response = observed.observer.get(f"/Groups/{group['id']}")
         group = response.body if isinstance(response.body, Mapping) else group
+    return _members(observed, expected, group, about)
+
+
+def _members(
+    observed: Observed, expected: ScimGroupExpectation, group: Mapping[str, Any], about: str
+) -> list[str]:
+    if expected.members is None:
+        return []
     wanted: dict[str, str] = {}
     for login in expected.members:
         user = _user(observed, login)
@@ -426,16 +549,23 @@ def compare_attribute(
 
     if any(same(value, wanted) for value in values):
         return None
-    found = "nothing" if not values else ", ".join(repr(v) for v in values)
-    return f"{path} is {found} (expected {wanted!r})"
+    shown = scim_path(path)
+    if not values:
+        return f"the SCIM {resource_type.name.lower()} has no {shown} (expected {wanted!r})"
+    found = ", ".join(repr(v) for v in values)
+    return f"the SCIM {resource_type.name.lower()}'s {shown} is {found} (expected {wanted!r})"
+
+
+def scim_path(path: str) -> str:
+    """The mapping shorthand ``emails[work].value`` as SCIM spells it (RFC 7644 §3.10)."""
+    return _SHORTHAND.sub(lambda m: f'{m[1]}[type eq "{m[2]}"]', path)
 
 
 def attribute_values(
     resource: Mapping[str, Any], resource_type: ResourceType, path: str
 ) -> tuple[AttributeRef, list[Any]]:
     """The attribute ``path`` names and every value it designates in ``resource``."""
-    text = _SHORTHAND.sub(lambda m: f'{m[1]}[type eq "{m[2]}"]', path)
-    parsed = parse_path(text)
+    parsed = parse_path(scim_path(path))
     ref = resolve_path(parsed, resource_type)
     holder: Any = resource if ref.container is None else _get(resource, ref.container)
     value = _get(holder, ref.attribute.name) if isinstance(holder, Mapping) else None
@@ -521,6 +651,7 @@ def _names(items: list[str] | tuple[str, ...]) -> str:
 __all__ = [
     "CHECKS",
     "MISSING",
+    "Advisory",
     "Observed",
     "StepRun",
     "attribute_values",

@@ -74,20 +74,27 @@ def reason(response: ScimResponse) -> str:
     return status
 
 
-def user_message(login: str, app_label: str, why: str) -> str:
-    """Okta's wording of a failed user provisioning task."""
-    return f"Automatic provisioning of user {login} to app {app_label} failed: {why}"
+class OktaWords(str):
+    """A message in Okta's own wording (the reports label it "Okta's message");
+    any other outcome text is plain English of ours and is not labelled Okta's."""
+
+
+def user_message(login: str, app_label: str, why: str) -> OktaWords:
+    """Okta's wording of a failed user provisioning task, as the Tasks page shows it:
+    "Automatic provisioning of user John Doe to app Salesforce.com failed: …"
+    (help.okta.com, oie/en-us/Content/Topics/Provisioning/lcm/troubleshooting.htm)."""
+    return OktaWords(f"Automatic provisioning of user {login} to app {app_label} failed: {why}")
 
 
 def jit_message(login: str, app_label: str, why: str) -> str:
-    """The wording for a failed find-or-create at sign-in (seed 000, modelled on the user
-    message: the app looks the user up and creates it the first time they sign in)."""
-    return f"Just-in-time provisioning of user {login} to app {app_label} failed: {why}"
+    """A failed find-or-create at sign-in (seed 000): the app provisions the user
+    itself, so Okta shows no task and has no wording for it — plain English."""
+    return f"{app_label} could not find or create the account of {login} at sign-in: {why}"
 
 
 def group_message(name: str, app_label: str, why: str) -> str:
-    """The wording for a failed group push (modelled on the user message)."""
-    return f"Pushing group {name} to app {app_label} failed: {why}"
+    """A failed group push, in plain English (no public page gives Okta's wording)."""
+    return f"Pushing the group {name} to {app_label} failed: {why}"
 
 
 def _is_list_response(body: Any) -> bool:

@@ -20,6 +20,7 @@ skipped unless the ``-m`` expression names ``slow`` (``pytest -m slow``,
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,11 @@ def collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFile | No
         return None
     collected: ScenarioFile = ScenarioFile.from_parent(parent, path=file_path)
     return collected
+
+
+class ScenarioWarning(UserWarning):
+    """A scenario that passed with warnings (an optional step failed, or a finding
+    Okta itself would not fail on); the text says what each costs."""
 
 
 class ScenarioFailed(Exception):
@@ -97,8 +103,11 @@ class ScenarioItem(pytest.Item):
                 app.state.store.close()
         if result.verdict == "skipped":
             pytest.skip(result.reason or "skipped")
-        if result.verdict != "passed":
+        if not result.passed:
             raise ScenarioFailed(result)
+        if result.verdict == "warning":
+            # Passed, with findings Okta would not fail on: shown in pytest's warnings summary.
+            warnings.warn(ScenarioWarning(result.failure_text()), stacklevel=1)
 
     def repr_failure(
         self,

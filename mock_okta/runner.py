@@ -4,9 +4,12 @@ Why this shape: a scenario is Okta's view of a provisioning flow (issue 5),
 so the runner drives the org service (:class:`mock_okta.org.Org`) exactly as
 an admin would — add users and groups, add the app, connect it, then one
 lifecycle event per step — and checks after each step what Okta reports and
-what the SCIM target holds (:mod:`mock_okta.expectations`). Later steps
-depend on earlier ones, so the first failed step ends the scenario; the
-rest are reported ``not_run``. Whatever happens (failure, error, Ctrl-C) the
+what the SCIM target holds (:mod:`mock_okta.expectations`). A failed step
+blocks only the steps that depend on it (:mod:`mock_okta.dependencies`);
+the others still run, as Okta's tasks do. An ``optional`` step that fails is
+a warning; a step the target does not offer (:mod:`mock_okta.offers`) is
+skipped with the reason; an exception of the harness's own is an ``error``
+step with its traceback. Whatever happens (failure, error, Ctrl-C) the
 run then removes what it created — groups first, then users, DELETE or
 ``active: false`` where DELETE is refused — with the conformance suite's
 one cleanup implementation (:class:`harness.conformance.target.Target`).
@@ -24,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import secrets
 import time
+import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,10 +38,11 @@ from harness.client import Exchange, Redactor, ScimClient, ScimResponse
 from harness.conformance.capabilities import Capabilities
 from harness.conformance.target import Target
 from harness.scim.schema import GROUP_URN, USER_URN
-from mock_okta import wire
+from mock_okta import dependencies, wire
 from mock_okta.connection import AuthScheme, Connection, ConnectionStatus
 from mock_okta.expectations import (
     MISSING,
+    Advisory,
     Observed,
     StepRun,
     default_failures,
@@ -45,11 +50,13 @@ from mock_okta.expectations import (
     json_path,
 )
 from mock_okta.guard import GuardedTransport, Ledger
+from mock_okta.judge import OktaWords
 from mock_okta.model import AppInstance, OktaGroup, OktaUser
 from mock_okta.namespace import Namespace, id_namespace, namespaced, run_prefix
+from mock_okta.offers import REQUIRES, Offers
 from mock_okta.org import EVERYONE, Org, Outcome
-from mock_okta.results import ScenarioResult, StepVerdict
-from mock_okta.scenario import Event, Scenario, Step
+from mock_okta.results import ScenarioResult, StepVerdict, StepVerdictName
+from mock_okta.scenario import RAW_EVENTS, Event, Scenario, Step
 from mock_okta.settings import AppKind
 from mock_okta.variables import UnknownVariable, Variables
 
@@ -253,14 +260,20 @@ def run_scenario(
             for s in scenario.steps
         ]
         return result
+    # Read from the file as written: ${scim.<login>.id} keeps the login unprefixed.
+    needs = dependencies.needs(scenario)
     scenario, namespace = namespaced(scenario, prefix)
-    run = _ScenarioRun(scenario, target, namespace, result, progress)
+    run = _ScenarioRun(scenario, target, namespace, result, progress, needs)
     try:
         run.execute()
     except KeyboardInterrupt:
         result.verdict, result.reason = "error", "interrupted (Ctrl-C); cleanup ran"
         run.finish(started)
         raise ScenarioInterrupted(result) from None
+    except Exception as exc:  # a bug of ours between steps: an error, and cleanup still runs
+        result.verdict = "error"
+        result.reason = f"the harness raised {type(exc).__name__}: {exc}"
+        result.traceback = run.redactor.text(traceback.format_exc())
     run.finish(started)
     return result
 
@@ -282,8 +295,10 @@ class _ScenarioRun:
         namespace: Namespace,
         result: ScenarioResult,
         progress: Progress | None,
+        needs: Mapping[int, tuple[dependencies.Need, ...]] | None = None,
     ) -> None:
         self.scenario = scenario
+        self.needs = needs if needs is not None else dependencies.needs(scenario)
         self.target = target
         self.namespace = namespace
         self.result = result
@@ -304,6 +319,13 @@ class _ScenarioRun:
         self.names = Names(self.org, namespace)
         self.app: AppInstance | None = None
         self.variables: Variables | None = None
+        #: What the target offers (SPC, /Schemas), read when a step needs it.
+        self.offers = Offers(self.observer, namespace.prefix)
+        #: Okta group id → the SCIM id it was pushed as (kept after the unlink).
+        self.group_ids: dict[str, str] = {}
+        #: Whether the last step's action itself succeeded (Okta reported success, or
+        #: the raw request was answered 2xx and its values saved).
+        self.acted = False
 
     # -- clients ---------------------------------------------------------------
 
@@ -442,54 +464,139 @@ class _ScenarioRun:
             self.result.verdict, self.result.reason = "error", str(exc)
         except StepError as exc:
             self.result.verdict, self.result.reason = "error", f"setup: {exc}"
-        stopped = self.result.verdict != "passed"
+        except Exception as exc:  # a bug of ours: an error with its traceback, never a pass
+            self.result.verdict = "error"
+            self.result.reason = f"setup: the harness raised {type(exc).__name__}: {exc}"
+            self.result.traceback = self.redactor.text(traceback.format_exc())
+        setup_failed = self.result.verdict == "error"
+        needs = self.needs
+        failed: set[int] = set()
         for step in self.scenario.steps:
-            if stopped:
-                verdict = StepVerdict(step.index, step.event.value, step.line, "not_run",
-                                      describe(step))  # fmt: skip
+            if setup_failed:
+                verdict = self._blocked(step, [], f"the setup failed: {self.result.reason}")
             else:
-                verdict = self.run_step(step)
-                stopped = verdict.verdict == "failed"
-                if stopped and self.result.verdict == "passed":
-                    self.result.verdict = "failed"
+                blocked = self._blocked_by(step, needs.get(step.index, ()), failed)
+                self.acted = False
+                verdict = blocked if blocked is not None else self.run_step(step)
+            # A step whose action succeeded provides what it made (the user is on the
+            # app) even when one of its expectations failed: that finding is reported
+            # once, and does not hide the rest of the flow.
+            if verdict.verdict in ("failed", "error", "blocked") and not self.acted:
+                failed.add(step.index)
+            self._tally(verdict)
             self.result.steps.append(verdict)
             if self.progress is not None:
                 self.progress(self.result, verdict)
+
+    def _tally(self, verdict: StepVerdict) -> None:
+        """The scenario's verdict: error > failed > warning > passed."""
+        rank = {"passed": 0, "warning": 1, "failed": 2, "error": 3}
+        if verdict.verdict == "error":
+            self.result.reason = self.result.reason or (
+                f"step {verdict.index} {verdict.event}: the harness raised an exception"
+            )
+        found = verdict.verdict if verdict.verdict in rank else "passed"
+        if verdict.warnings and found == "passed":
+            found = "warning"
+        if rank[found] > rank.get(self.result.verdict, 0):
+            self.result.verdict = found  # type: ignore[assignment]
+
+    def _blocked_by(
+        self, step: Step, needs: tuple[dependencies.Need, ...], failed: set[int]
+    ) -> StepVerdict | None:
+        unmet = [need for need in needs if dependencies.unmet(need, failed)]
+        if not unmet:
+            return None
+        indexes = sorted({index for need in unmet for index in need.steps})
+        which = ", ".join(str(index) for index in indexes)
+        what = "; ".join(need.what for need in unmet)
+        plural = "s" if len(indexes) > 1 else ""
+        return self._blocked(step, indexes, f"not run because step{plural} {which} failed ({what})")
+
+    @staticmethod
+    def _blocked(step: Step, indexes: list[int], reason: str) -> StepVerdict:
+        return StepVerdict(
+            step.index,
+            step.event.value,
+            step.line,
+            "blocked",
+            describe(step),
+            optional=step.optional,
+            blocked_by=indexes,
+            reason=reason,
+        )
 
     def run_step(self, step: Step) -> StepVerdict:
         assert self.app is not None and self.variables is not None
         started = time.perf_counter()
         failures: list[str] = []
+        warnings: list[str] = []
         run: StepRun | None = None
         shown = describe(step)
+        verdict: StepVerdictName | None = None
+        reason = trace = None
         try:
             resolved = self.variables.resolve(dataclasses.replace(step, expect=None))
             shown = describe(resolved)
-            run = self.perform(resolved)
-            failures += self.save(resolved, run)
-            observed = Observed(run, resolved, self.org, self.app, self.observer, self.variables)
-            if step.expect is not None:
-                failures += evaluate(self.variables.resolve(step.expect), observed)
+            reason = self._unsupported(resolved)
+            if reason is not None:
+                verdict = "skipped"
             else:
-                failures += default_failures(observed)
+                run = self.perform(resolved)
+                unsaved = self.save(resolved, run)
+                failures += unsaved
+                self.acted = run.ok and not unsaved
+                observed = Observed(
+                    run, resolved, self.org, self.app, self.observer, self.variables,
+                    self.group_ids, self.offers,
+                )  # fmt: skip
+                if step.expect is not None:
+                    found = evaluate(self.variables.resolve(step.expect), observed)
+                else:
+                    found = default_failures(observed)
+                failures += [item for item in found if not isinstance(item, Advisory)]
+                warnings += [str(item) for item in found if isinstance(item, Advisory)]
+                self._remember_groups()
         except (UnknownVariable, StepError) as exc:
             failures.append(str(exc))
         except Exception as exc:  # a bug must not take the cleanup down with it
-            failures.append(f"the runner could not run this step: {type(exc).__name__}: {exc}")
-            self.result.verdict = "error"
-            self.result.reason = f"step {step.index} raised {type(exc).__name__}"
+            failures.append(f"the harness raised {type(exc).__name__} running this step: {exc}")
+            verdict = "error"
+            trace = self.redactor.text(traceback.format_exc())
+        if verdict is None:
+            verdict = ("warning" if step.optional else "failed") if failures else "passed"
         text = self.redactor.text
+        said = None if run is None else run.message
+        # Okta's words are labelled as Okta's; a raw request's answer or our own
+        # description of an outcome is not (the failures quote it).
+        okta_words = isinstance(said, OktaWords) and step.event not in RAW_EVENTS
         return StepVerdict(
             index=step.index,
             event=step.event.value,
             line=step.line,
-            verdict="failed" if failures else "passed",
+            verdict=verdict,
             argument=text(shown),
-            okta_message=None if run is None or run.message is None else text(run.message),
+            okta_message=text(said) if said and okta_words else None,
+            message=text(said) if said and not okta_words else None,
             failures=[text(failure) for failure in failures],
             exchanges=[] if run is None else [self._redact(e) for e in run.exchanges],
             duration_ms=(time.perf_counter() - started) * 1000,
+            warnings=[text(warning) for warning in warnings],
+            optional=step.optional,
+            reason=reason,
+            traceback=trace,
         )
+
+    def _unsupported(self, step: Step) -> str | None:
+        """Why the target cannot take this step at all (it does not offer the feature)."""
+        assert self.app is not None
+        check = REQUIRES.get(step.event)
+        return None if check is None else check(self.offers, self.app.settings.kind)
+
+    def _remember_groups(self) -> None:
+        """Every SCIM id a group was pushed as, kept after an unlink (``exists: false``)."""
+        assert self.app is not None
+        self.group_ids.update(self.app.pushed_groups)
 
     def perform(self, step: Step) -> StepRun:
         assert self.app is not None

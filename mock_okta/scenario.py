@@ -32,7 +32,8 @@ from typing import Any
 import yaml
 
 from harness.scim.errors import ScimError
-from harness.scim.filters import compile_filter
+from harness.scim.expr import Compare, Filter
+from harness.scim.filters import compile_filter, parse_filter
 from harness.scim.schema import GROUP, USER, ResourceType
 from mock_okta.connection import AuthScheme
 from mock_okta.model import OktaProfile, SyncState
@@ -184,6 +185,10 @@ AUTH_CHOICES: Mapping[str, AuthScheme] = MappingProxyType(
 )
 #: ``expect.scim_query.endpoint``.
 QUERY_ENDPOINTS: Mapping[str, ResourceType] = MappingProxyType({"Users": USER, "Groups": GROUP})
+#: The one filter Okta sends per endpoint (:func:`okta_lookup_problem`).
+OKTA_LOOKUPS: Mapping[str, str] = MappingProxyType({"Users": "userName", "Groups": "displayName"})
+#: Keys of a step besides its event.
+STEP_KEYS: tuple[str, ...] = ("expect", "optional")
 
 #: Keys a ``given`` resource must not carry: the runner or the target sets them.
 GIVEN_FORBIDDEN: Mapping[str, str] = MappingProxyType(
@@ -379,6 +384,9 @@ class Step:
     password: str | None = None
     request: RequestSpec | None = None
     expect: Expectation | None = None
+    #: ``optional: true``: a failure is a warning, as Okta's OIN SPEC test marks
+    #: its discovery steps (the rest of the run does not depend on them).
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -1089,8 +1097,8 @@ class _Reader:
         return tuple(steps)
 
     def step(self, index: int, node: yaml.Node, path: str) -> Step:
-        step = self.mapping(node, path, optional=(*Event, "expect"))
-        events = [e for e in step if e.key.value != "expect"]
+        step = self.mapping(node, path, optional=(*Event, *STEP_KEYS))
+        events = [e for e in step if e.key.value not in STEP_KEYS]
         if len(events) > 1:
             names = " and ".join(repr(e.key.value) for e in events)
             raise self.fail(node, path, f"one event per step, got {names}")
@@ -1104,9 +1112,10 @@ class _Reader:
         expect = None
         if "expect" in step:
             expect = self.expectation(step["expect"], event)
-        if args is None or ("expect" in step and expect is None):
+        optional = self.guard(self.boolean, step["optional"]) if "optional" in step else False
+        if args is None or ("expect" in step and expect is None) or optional is None:
             raise _Invalid()
-        return Step(index, event, _line(node), expect=expect, **args)
+        return Step(index, event, _line(node), expect=expect, optional=optional, **args)
 
     def event_args(self, event: Event, entry: _Entry) -> dict[str, Any] | None:
         spec = EVENT_ARGS[event]
@@ -1294,12 +1303,14 @@ class _Reader:
         text = self.guard(self.text, query["filter"]) if "filter" in query else None
         count = self.guard(self.natural, query["count"]) if "count" in query else None
         if text is not None and endpoint is not None:
+            plain = VARIABLE.sub(_FILTER_PLACEHOLDER, text)
             try:
-                compile_filter(VARIABLE.sub(_FILTER_PLACEHOLDER, text), QUERY_ENDPOINTS[endpoint])
+                compile_filter(plain, QUERY_ENDPOINTS[endpoint])
+                problem = okta_lookup_problem(parse_filter(plain), endpoint)
             except ScimError as error:
-                self.report(
-                    query["filter"].value, query["filter"].path, f"invalid filter: {error.detail}"
-                )
+                problem = f"invalid filter: {error.detail}"
+            if problem is not None:
+                self.report(query["filter"].value, query["filter"].path, problem)
                 raise _Invalid() from None
         if text is None or endpoint is None or count is None:
             raise _Invalid()
@@ -1367,6 +1378,31 @@ class _Reader:
         if name is None or exists is None:
             raise _Invalid()
         return ScimGroupExpectation(name, exists, members)
+
+
+def okta_lookup_problem(expression: Filter, endpoint: str) -> str | None:
+    """Why a verification filter is not one Okta sends, or None.
+
+    The harness's own reads must not fail a target on an operator Okta never
+    uses: RFC 7644 §3.4.2.2 lets a service provider refuse operators
+    (Table 3's operators are not all required; §3.12 ``invalidFilter``).
+    Okta looks users up with ``userName eq`` and groups with ``displayName
+    eq`` (developer.okta.com, docs/api/openapi/okta-scim/guides/scim-20,
+    "Create Users" and "Create groups"), and nothing else.
+    """
+    attribute = OKTA_LOOKUPS[endpoint]
+    if (
+        isinstance(expression, Compare)
+        and expression.op.casefold() == "eq"
+        and expression.path.urn is None
+        and expression.path.sub_attr is None
+        and expression.path.attr.casefold() == attribute.casefold()
+    ):
+        return None
+    return (
+        f'Okta looks {endpoint} up only with {attribute} eq "…"; a verification read must '
+        "use the same filter (a target may refuse other operators, RFC 7644 §3.4.2.2)"
+    )
 
 
 def _has_login(event: Event) -> bool:

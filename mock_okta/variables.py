@@ -27,7 +27,8 @@ class UnknownVariable(LookupError):
 
     def __init__(self, name: str, why: str) -> None:
         self.name = name
-        super().__init__(f"${{{name}}}: {why}")
+        # Plain English: the admin reads the reason, not the scenario's template syntax.
+        super().__init__(why)
 
 
 #: ``kind.<key>.id`` lookups: kind → (what it is, finder of the id for a key).
@@ -82,9 +83,9 @@ class Variables:
         known = ", ".join(sorted(self.values)) or "none"
         raise UnknownVariable(
             name,
-            "unknown variable (built in: random, prefix, target.url, target.token, app.id, "
-            f"user.<login>.id, scim.<login>.id, group.<name>.id, pushed.<name>.id; "
-            f"set here: {known})",
+            f"the scenario uses the value {name!r}, which no earlier step saved (built in: "
+            "random, prefix, target.url, target.token, app.id, user.<login>.id, "
+            f"scim.<login>.id, group.<name>.id, pushed.<name>.id; saved here: {known})",
         )
 
     # -- resolution ------------------------------------------------------------
@@ -134,8 +135,8 @@ def _pushed_id(variables: Variables, name: str) -> str | None:
 
 
 _FINDERS: dict[str, tuple[str, Finder]] = {
-    "user": ("no Okta user has the login {key!r}", _user_id),
-    "scim": ("Okta has not linked a SCIM user to {key!r} (yet)", _scim_id),
-    "group": ("no Okta group is named {key!r}", _group_id),
-    "pushed": ("the group {key!r} is not pushed (yet)", _pushed_id),
+    "user": ("no Okta user has the login {key}", _user_id),
+    "scim": ("Okta holds no SCIM id for {key}: no earlier step put the user on the app", _scim_id),
+    "group": ("no Okta group is named {key}", _group_id),
+    "pushed": ("Okta holds no SCIM id for the group {key}: it is not pushed", _pushed_id),
 }

@@ -191,6 +191,7 @@ def profile_readiness(
 
 _SCENARIO_VERDICT: dict[str, Verdict] = {
     "passed": "passed",
+    "warning": "warning",
     "failed": "failed",
     "error": "error",
     "skipped": "skipped",
@@ -243,7 +244,11 @@ def _scenario_entry(scenario: ScenarioResult) -> Entry:
         rule=f"Okta provisioning sequence ({', '.join(tags) or 'scenario'}): {scenario.source}",
         area="scenario",
         verdict=_SCENARIO_VERDICT[scenario.verdict],
-        message=scenario.failure_text() if not scenario.passed else (scenario.reason or ""),
+        message=(
+            scenario.failure_text()
+            if scenario.verdict in ("failed", "error", "warning")
+            else (scenario.reason or "")
+        ),
         failure=failure,
         duration_ms=scenario.duration * 1000,
         exchanges=exchanges,
@@ -259,7 +264,7 @@ def _scenario_entry(scenario: ScenarioResult) -> Entry:
 
 
 def _capped(step: StepVerdict) -> StepVerdict:
-    if step.verdict == "failed" or len(step.exchanges) <= PASSED_STEP_EXCHANGES:
+    if step.verdict in ("failed", "error") or len(step.exchanges) <= PASSED_STEP_EXCHANGES:
         return step
     return replace(step, exchanges=step.exchanges[:PASSED_STEP_EXCHANGES])
 

@@ -451,7 +451,11 @@ class _Page:
         rows = []
         failed_steps = []
         for step in entry.steps:
-            failures = "".join(f"<li>{_e(text)}</li>" for text in step.failures)
+            # okta run: failures, then warnings, why a step was blocked or skipped, our
+            # plain-English account of the outcome, and a harness error's traceback.
+            notes = [*step.failures, *(f"warning: {text}" for text in step.warnings)]
+            notes += [text for text in (step.reason, step.message, step.traceback) if text]
+            failures = "".join(f"<li>{_e(text)}</li>" for text in notes)
             rows.append(
                 f'<tr class="step verdict-{_e(step.verdict)}"><td>{step.index}</td>'
                 f"<td>{_e(step.event)}</td><td>{_e(_clip(step.argument, SHORT_LIMIT))}</td>"

@@ -161,7 +161,7 @@ def test_group_push_failure_puts_the_mapping_in_error(okta: OktaHarness) -> None
     assert created.status_code == 201
     assert created.headers["X-Mock-Okta-Provisioning"] == "failed"
     assert created.json()["status"] == "ERROR"
-    assert created.json()["errorSummary"].startswith("Pushing group Ops to app Acme SCIM failed")
+    assert created.json()["errorSummary"].startswith("Pushing the group Ops to Acme SCIM failed")
 
 
 def test_no_connection_means_nothing_is_sent(okta: OktaHarness) -> None:

@@ -219,7 +219,7 @@ def test_sign_in_with_two_matching_accounts_fails(okta_for: Callable[..., Okta])
         "Acme SCIM",
         f"2 users on the remote server match externalId {user.id}",
     )
-    assert result.message.startswith("Just-in-time provisioning of user jane.doe@example.com")
+    assert result.message.startswith("Acme SCIM could not find or create the account of jane.doe")
     app_user = okta.app.app_users[user.id]
     assert app_user.sync_state is SyncState.ERROR and app_user.external_id is None
     assert len(scim_users(scim_app)) == 2
@@ -235,8 +235,8 @@ def test_org_sign_in_is_queued_for_retry_when_it_fails() -> None:
     try:
         failed = org.sign_in(app, user)
         assert not failed.ok and failed.message is not None
-        assert failed.message.startswith("Just-in-time provisioning of user jane.doe@example.com")
-        assert failed.message.endswith("failed: HTTP 500")
+        assert failed.message.startswith("Acme SCIM could not find or create the account of")
+        assert failed.message.endswith("at sign-in: HTTP 500")
         assert [task.event for task in app.failed_tasks] == ["sign_in"]
         broken.active = False
         retried = org.retry_failed(app)

@@ -74,6 +74,24 @@ def test_a_failing_scenario_reports_the_runners_failure_text(pytester: pytest.Py
     assert "Traceback" not in result.stdout.str()
 
 
+WARNED = """\
+name: warned-flow
+app: {label: Acme}
+org: {users: []}
+steps:
+  - optional: true
+    request: {method: GET, path: /NoSuchEndpoint}
+    expect: {status: 200}
+"""
+
+
+def test_a_scenario_with_warnings_passes_and_shows_them(pytester: pytest.Pytester) -> None:
+    scenarios(pytester, warned=WARNED)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines(["*ScenarioWarning*", "*status: expected 200, got HTTP 404*"])
+
+
 def test_a_file_that_does_not_load_is_a_collection_error(pytester: pytest.Pytester) -> None:
     scenarios(pytester, broken=GOOD.replace("assign_user: ada", "assign_usr: ada"))
     result = pytester.runpytest("-p", "no:cacheprovider")

@@ -106,15 +106,15 @@ def test_variables_resolve_names_through_the_namespace() -> None:
 @pytest.mark.parametrize(
     ("text", "why"),
     [
-        ("${nope}", "unknown variable"),
-        ("${scim.grace@example.com.id}", "has not linked a SCIM user"),
-        ("${group.Nobody.id}", "no Okta group is named 'Nobody'"),
+        ("${nope}", "the scenario uses the value 'nope', which no earlier step saved"),
+        ("${scim.grace@example.com.id}", "Okta holds no SCIM id for grace@example.com"),
+        ("${group.Nobody.id}", "no Okta group is named Nobody"),
     ],
 )
-def test_unknown_variables_say_which_and_why(text: str, why: str) -> None:
+def test_unknown_variables_say_which_and_why_in_plain_words(text: str, why: str) -> None:
     with pytest.raises(UnknownVariable) as raised:
         make_variables().text(f"x {text}")
-    assert str(raised.value).startswith(text) and why in str(raised.value)
+    assert str(raised.value).startswith(why) and "${" not in str(raised.value)
 
 
 # -- guard -----------------------------------------------------------------------
@@ -187,7 +187,11 @@ def test_attribute_paths_use_the_scim_path_grammar() -> None:
     assert attribute_values(user, USER, 'emails[type eq "home"].value')[1] == ["home@example.com"]
     assert compare_attribute(user, USER, "userName", "ada@example.com") is None  # caseExact false
     problem = compare_attribute(user, USER, "name.familyName", "Lovelace")
-    assert problem == "name.familyName is nothing (expected 'Lovelace')"
+    assert problem == "the SCIM user has no name.familyName (expected 'Lovelace')"
+    shorthand = compare_attribute(user, USER, "emails[other].value", "x@example.com")
+    assert shorthand == (
+        "the SCIM user has no emails[type eq \"other\"].value (expected 'x@example.com')"
+    )
     bad = compare_attribute(user, USER, "name[", "x")
     assert bad is not None and "is not valid" in bad
 

@@ -290,7 +290,7 @@ steps:
     expect:
       failed_tasks: 0
       requests: ['GET /Users?filter=userName eq "${prefix}ada@example.com"', POST /Users]
-      scim_query: {filter: 'userName sw "${prefix}u"', count: 3}
+      scim_query: {filter: 'userName eq "${prefix}u"', count: 1}
   - push_group: Everyone
     expect: {scim_group: {name: Everyone}}
   - rename_group: {group: eng, to: Engineering Team}
@@ -410,7 +410,7 @@ def test_new_expectations_load() -> None:
         'GET /Users?filter=userName eq "${prefix}ada@example.com"',
         "POST /Users",
     )
-    assert expect.scim_query == ScimQueryExpectation("Users", 'userName sw "${prefix}u"', 3)
+    assert expect.scim_query == ScimQueryExpectation("Users", 'userName eq "${prefix}u"', 1)
     assert steps[7].expect is not None and steps[7].expect.sync_state is SyncState.SYNCHRONIZED
     assert steps[11].expect is not None and steps[11].expect.imported == ImportExpectation(
         users=("${prefix}old@example.com",), matched=("ada@example.com",)
@@ -648,6 +648,20 @@ NEW_MALFORMED = [
         f"{ERR}12: steps[0].expect.scim_query.filter: invalid filter: unknown attribute"
         " 'userName': Group has no attribute 'userName'",
         id="scim-query-filter-attribute-and-count",
+    ),
+    pytest.param(
+        _expect("{scim_query: {filter: 'userName sw \"${prefix}\"', count: 1}}"),
+        f"{ERR}12: steps[0].expect.scim_query.filter: Okta looks Users up only with userName"
+        ' eq "…"; a verification read must use the same filter (a target may refuse other'
+        " operators, RFC 7644 §3.4.2.2)",
+        id="scim-query-operator-okta-never-sends",
+    ),
+    pytest.param(
+        _expect("{scim_query: {endpoint: Groups, filter: 'externalId eq \"x\"', count: 1}}"),
+        f"{ERR}12: steps[0].expect.scim_query.filter: Okta looks Groups up only with displayName"
+        ' eq "…"; a verification read must use the same filter (a target may refuse other'
+        " operators, RFC 7644 §3.4.2.2)",
+        id="scim-query-attribute-okta-never-looks-up",
     ),
     pytest.param(
         _expect("{scim_query: {endpoint: User, filter: 'userName pr', count: 1}}"),
