@@ -39,7 +39,7 @@ from harness.reports.output import (
 from mock_okta import wire
 from mock_okta.results import OktaRunResult, ScenarioResult, StepVerdict
 from mock_okta.runner import ORG_URL, RunTarget, ScenarioInterrupted, run_scenario
-from mock_okta.scenario import Scenario, ScenarioError, load_scenario
+from mock_okta.scenario import SHIPPED, Scenario, ScenarioError, load_scenario, shown_path
 from mock_okta.settings import AppKind
 
 EXIT_OK = 0
@@ -55,7 +55,7 @@ Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 def shipped_scenarios() -> Path:
     """The scenarios shipped with the harness: package data (``mock_okta/scenarios``),
     so an installed wheel has them as well as a checkout."""
-    return Path(__file__).resolve().parent / "scenarios"
+    return SHIPPED
 
 
 def add_okta(subparsers: Subparsers) -> None:
@@ -156,7 +156,7 @@ def scenario_files(arguments: list[str]) -> tuple[list[Path], set[str]]:
             files += sorted(path.glob("*.yaml"))
         else:
             files.append(path)
-            named.add(str(path))
+            named.add(shown_path(path))
     return files, named
 
 
@@ -262,7 +262,7 @@ class Printer:
         if result.reason and result.verdict == "skipped":
             line += f" ({result.reason})"
         self._write(line)
-        if result.verdict in ("failed", "error", "warning"):
+        if result.verdict in ("failed", "error", "warning", "blocked"):
             self._write("")
             self._write(result.failure_text(tracebacks=False))
         self._write("")
@@ -278,12 +278,13 @@ def summary(run: OktaRunResult, report: Report, seconds: float) -> str:
     lines = [
         f"{counts['total']} scenario(s): {counts['passed']} passed, "
         f"{counts['warning']} passed with warnings, {counts['failed']} failed, "
-        f"{counts['error']} error(s), {counts['skipped']} skipped in {seconds:.1f} s"
+        + (f"{counts['blocked']} blocked, " if counts["blocked"] else "")
+        + f"{counts['error']} error(s), {counts['skipped']} skipped in {seconds:.1f} s"
     ]
     for result in run.scenarios:
         if result.verdict == "skipped":
             lines.append(f"  skipped {result.name}: {result.reason}")
-    bad = [r.name for r in run.scenarios if r.verdict in ("failed", "error")]
+    bad = [r.name for r in run.scenarios if r.verdict in ("failed", "error", "blocked")]
     if run.interrupted:
         lines.append("interrupted: the run stopped early (exit 130)")
     elif bad:
@@ -357,7 +358,8 @@ def run_okta(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         run.interrupted = True
     run.finished_at = _now()
-    bad = any(r.verdict in ("failed", "error") for r in run.scenarios)
+    # A blocked scenario is not judged, and not passed either: the flow never ran.
+    bad = any(r.verdict in ("failed", "error", "blocked") for r in run.scenarios)
     if run.interrupted:
         run.exit_code = EXIT_INTERRUPTED
     else:

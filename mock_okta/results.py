@@ -28,7 +28,7 @@ from typing import Any, Literal
 from harness.client import Exchange
 
 StepVerdictName = Literal["passed", "failed", "warning", "blocked", "skipped", "error", "not_run"]
-ScenarioVerdictName = Literal["passed", "warning", "failed", "error", "skipped"]
+ScenarioVerdictName = Literal["passed", "warning", "failed", "blocked", "error", "skipped"]
 #: How much of a body a failure text shows (the JSON report keeps 64 KiB).
 SHOWN_BODY = 2000
 #: The console shows a harness error in one line; the report keeps the traceback.
@@ -116,7 +116,7 @@ class ScenarioResult:
     removed: int = 0
     #: Seconds, setup and cleanup included.
     duration: float = 0.0
-    #: Why the scenario was skipped or is an error.
+    #: Why the scenario was skipped, blocked or is an error.
     reason: str | None = None
     #: The harness's own traceback when it broke outside a step (setup, between steps).
     traceback: str | None = None
@@ -151,7 +151,10 @@ class ScenarioResult:
         for step in self.failed_steps():
             lines += ["", *step_failure_lines(self.source, step, tracebacks)]
         blocked = [step for step in self.steps if step.verdict in ("blocked", "not_run")]
-        if blocked:
+        if blocked and len({step.reason for step in blocked}) == 1 and len(blocked) > 1:
+            first, last = blocked[0].index, blocked[-1].index
+            lines += ["", f"steps {first}–{last}: blocked — {blocked[0].reason}"]
+        elif blocked:
             lines.append("")
             lines += [
                 f"step {step.index} {step.event}: blocked — {step.reason}" for step in blocked

@@ -35,6 +35,7 @@ from typing import Any
 import httpx
 
 from harness.client import Exchange, Redactor, ScimClient, ScimResponse
+from harness.conformance.bodies_from_schema import with_required
 from harness.conformance.capabilities import Capabilities
 from harness.conformance.target import Target
 from harness.scim.schema import GROUP_URN, USER_URN
@@ -124,7 +125,12 @@ class StepError(Exception):
 
 
 class SetupError(Exception):
-    """The scenario's setup failed (a ``given`` resource was refused): an ``error``."""
+    """The scenario's setup failed (a ``given`` resource named a variable it cannot)."""
+
+
+class SetupRefused(SetupError):
+    """The target refused a ``given`` resource: the scenario is ``blocked``, not judged
+    (a precondition that failed is not a verdict on the flow)."""
 
 
 # -- events --------------------------------------------------------------------
@@ -439,6 +445,11 @@ class _ScenarioRun:
             connection.access_token = token
         connection.status = ConnectionStatus.ENABLED
 
+    def _fresh(self, name: str) -> str:
+        """A value for a required attribute a ``given`` body lacks: the run's prefix (so the
+        cleanup sweep finds it) and the attribute's name."""
+        return f"{self.namespace.prefix}{name}-{secrets.token_hex(3)}"
+
     def _give(self, endpoint: str, urn: str, body: Mapping[str, Any]) -> None:
         assert self.variables is not None
         try:
@@ -446,11 +457,12 @@ class _ScenarioRun:
         except UnknownVariable as exc:
             raise SetupError(f"given {endpoint}: {exc}") from None
         resolved.setdefault("schemas", [urn])
+        resolved = with_required(endpoint, resolved, self.offers.discovery, self._fresh)
         response = self.observer.post(f"/{endpoint}", resolved)
         if response.status not in (200, 201):
             name = resolved.get("userName") or resolved.get("displayName")
             why = f"HTTP {response.status}" if response.status is not None else response.error
-            raise SetupError(
+            raise SetupRefused(
                 f"setup: the target refused the given {endpoint[:-1].lower()} {name!r} "
                 f"(POST /{endpoint} → {why}): {self.redactor.text(response.text[:500])}"
             )
@@ -460,6 +472,8 @@ class _ScenarioRun:
     def execute(self) -> None:
         try:
             self.setup()
+        except SetupRefused as exc:
+            self.result.verdict, self.result.reason = "blocked", str(exc)
         except SetupError as exc:
             self.result.verdict, self.result.reason = "error", str(exc)
         except StepError as exc:
@@ -468,7 +482,7 @@ class _ScenarioRun:
             self.result.verdict = "error"
             self.result.reason = f"setup: the harness raised {type(exc).__name__}: {exc}"
             self.result.traceback = self.redactor.text(traceback.format_exc())
-        setup_failed = self.result.verdict == "error"
+        setup_failed = self.result.verdict in ("error", "blocked")
         needs = self.needs
         failed: set[int] = set()
         for step in self.scenario.steps:

@@ -442,10 +442,26 @@ class ScenarioError(ValueError):
 # -- public entry points -------------------------------------------------------
 
 
+#: Where the scenarios shipped with the harness live (package data).
+SHIPPED = Path(__file__).resolve().parent / "scenarios"
+
+
+def shown_path(path: str | Path) -> str:
+    """How reports name a scenario file: a shipped one by its place in the package
+    (``mock_okta/scenarios/oin-spec-test.yaml``, the same in a checkout and in an
+    installed wheel, never the path of this machine), a user's file as they gave it."""
+    path = Path(path)
+    try:
+        inside = path.resolve().relative_to(SHIPPED)
+    except (OSError, ValueError):
+        return str(path)
+    return f"{SHIPPED.parent.name}/{SHIPPED.name}/{inside.as_posix()}"
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Load and validate one scenario file; raises :class:`ScenarioError`."""
     path = Path(path)
-    return load_scenario_text(path.read_text(encoding="utf-8"), str(path))
+    return load_scenario_text(path.read_text(encoding="utf-8"), shown_path(path))
 
 
 def load_scenarios(directory: str | Path) -> list[Scenario]:

@@ -185,6 +185,18 @@ def fit(
     return with_required_extensions(endpoint, out, found, fresh)
 
 
+def with_required(
+    endpoint: str, body: Mapping[str, Any], found: Discovery, fresh: Callable[[str], str]
+) -> dict[str, Any]:
+    """``body`` with every attribute the target declares required and the body lacks
+    (RFC 7643 §2.2 ``required``, §7 ``/Schemas``), nothing removed: a resource a
+    scenario needs as it is (its values are what the scenario checks later), made
+    acceptable to a target that requires more than RFC 7643 §4.1.1's ``userName``."""
+    out = dict(body)
+    _fill_required(out, found.attributes(CORE_SCHEMA[endpoint]) or {}, fresh)
+    return with_required_extensions(endpoint, out, found, fresh)
+
+
 def with_required_extensions(
     endpoint: str, body: dict[str, Any], found: Discovery, fresh: Callable[[str], str]
 ) -> dict[str, Any]:

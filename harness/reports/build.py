@@ -193,6 +193,7 @@ _SCENARIO_VERDICT: dict[str, Verdict] = {
     "passed": "passed",
     "warning": "warning",
     "failed": "failed",
+    "blocked": "blocked",
     "error": "error",
     "skipped": "skipped",
 }
@@ -234,7 +235,7 @@ def _scenario_entry(scenario: ScenarioResult) -> Entry:
             got=got,
             exchange=len(exchanges) - 1 if exchanges else None,
         )
-    elif scenario.verdict == "error":
+    elif scenario.verdict in ("error", "blocked"):
         failure = Failure(None, scenario.reason or "the scenario could not run")
     tags = list(scenario.tags)
     return Entry(
@@ -246,7 +247,7 @@ def _scenario_entry(scenario: ScenarioResult) -> Entry:
         verdict=_SCENARIO_VERDICT[scenario.verdict],
         message=(
             scenario.failure_text()
-            if scenario.verdict in ("failed", "error", "warning")
+            if scenario.verdict in ("failed", "error", "warning", "blocked")
             else (scenario.reason or "")
         ),
         failure=failure,
@@ -271,11 +272,11 @@ def _capped(step: StepVerdict) -> StepVerdict:
 
 def _scenario_readiness(name: str, entries: list[Entry]) -> Readiness:
     ran = [entry for entry in entries if entry.verdict != "skipped"]
-    blocking = [entry.id for entry in ran if entry.verdict in ("failed", "error")]
+    blocking = [entry.id for entry in ran if entry.verdict in ("failed", "error", "blocked")]
     not_run = [entry.id for entry in entries if entry.verdict == "skipped"]
     status: ReadinessStatus
     if blocking:
-        status, summary = "blocking", f"{len(blocking)} of {len(ran)} scenarios failed"
+        status, summary = "blocking", f"{len(blocking)} of {len(ran)} scenarios failed or blocked"
     elif not ran:
         status, summary = "not-assessed", "no scenario ran"
     else:

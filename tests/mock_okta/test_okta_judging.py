@@ -358,3 +358,57 @@ def test_saved_values_tie_a_step_to_the_step_that_saved_them() -> None:
     assert [need.steps for need in found[7]] == [(6,)]  # GET /Users/${first_id}
     assert found[12] == ()  # the duplicate POST does not need the first one's id
     assert [need.steps for need in found[13]] == [(10,)]  # ${new_id} in its expect
+
+
+# -- the resources a scenario starts from ------------------------------------------
+
+
+def _display_name_required(
+    request: HttpRequest, response: HttpResponse, context: FaultContext
+) -> HttpResponse:
+    """open-webui's /Schemas declares User.displayName required (RFC 7643 §2.2)."""
+    if request.method == "GET" and "/Schemas" in request.path and response.status == 200:
+        body = response.json()
+        schemas = body.get("Resources", [body]) if isinstance(body, dict) else []
+        for schema in schemas:
+            for attribute in schema.get("attributes", []) if isinstance(schema, dict) else []:
+                if schema.get("id", "").endswith(":User") and attribute["name"] == "displayName":
+                    attribute["required"] = True
+        return response.with_json(body)
+    return response
+
+
+def _refuse_without_display_name(
+    request: HttpRequest, context: FaultContext
+) -> HttpRequest | HttpResponse:
+    posted = request.method == "POST" and request.path.endswith("/Users")
+    if posted and "displayName" not in (request.json() or {}):
+        return HttpResponse(422, (("content-type", "application/json"),)).with_json(
+            {"detail": [{"loc": ["body", "displayName"], "msg": "Field required"}]}
+        )
+    return request
+
+
+def test_a_given_user_carries_what_the_server_declares_required() -> None:
+    """The app-side user oin-spec-test starts from lacks displayName; a server that
+    declares it required (and refuses users without it) still runs the whole test."""
+    fault = planted(
+        "display-name-required",
+        request=(_refuse_without_display_name,),
+        response=(_display_name_required,),
+    )
+    result = run("oin-spec-test.yaml", fault)
+    assert result.verdict in ("passed", "warning"), result.failure_text()
+
+
+def test_a_given_user_the_server_refuses_blocks_the_scenario(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A refused precondition is not a verdict on the flow: blocked, never passed."""
+    result = run("oin-spec-test.yaml", planted("refuses-creation", request=(_refuse_creation,)))
+    assert result.verdict == "blocked"
+    assert result.reason and "refused the given user" in result.reason
+    assert {step.verdict for step in result.steps} == {"blocked"}
+    text = result.failure_text()
+    assert text.count("blocked —") == 1  # one line for the steps the setup blocked
+    assert "/work/" not in text and "mock_okta/scenarios/oin-spec-test.yaml" in text
