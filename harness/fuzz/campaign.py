@@ -572,7 +572,8 @@ def run_property(
             if found:
                 for finding in found:
                     finding.found_by = finding.found_by or prop.name
-                result.findings = unique(found)
+                # Once per final finding, not per shrinking step (harness.fuzz.reduce).
+                result.findings = unique([reduced(f, target) for f in unique(found)])
                 result.stopped = "finding"
             else:
                 result.stopped, result.error = "error", f"{type(error).__name__}: {error}"
@@ -586,6 +587,13 @@ def run_property(
     result.examples = counter[0]
     result.seconds = time.perf_counter() - started
     return result
+
+
+def reduced(finding: Finding, target: FuzzTarget) -> Finding:
+    """``finding`` with its replay recipe reduced on the target (:mod:`harness.fuzz.reduce`)."""
+    from harness.fuzz.reduce import reduce_finding
+
+    return reduce_finding(finding, target.client, target.prefix)
 
 
 def _budget(options: CampaignOptions) -> tuple[float, float | None]:

@@ -273,8 +273,14 @@ class FuzzTarget:
     # -- the example's record ----------------------------------------------------
 
     def _records(self) -> list[Record]:
-        """The chunk's fixture, then the example's own POSTs: the order ``{idN}`` counts in."""
-        return [*self._fixture, *self._setup]
+        """The chunk's fixture, then the example's own POSTs: the order ``{idN}`` counts in.
+
+        Only POSTs the target accepted with an id: a refused one created nothing a later
+        request reads, and as a ``setup`` step its replay stops on the same refusal
+        ("could not replay: setup POST → 400"). A finding about that POST itself (a 5xx,
+        a non-SCIM error body) adds it as its failing step (``oracles.invariants``).
+        """
+        return [record for record in (*self._fixture, *self._setup) if record[2] is not None]
 
     def template(self, value: Any, ids: list[str] | None = None) -> Any:
         """``value`` with each id created for this example (its fixture's first) replaced
