@@ -23,7 +23,7 @@ from harness.fuzz.population import create_all
 from harness.fuzz.reduce import Budget, ddmin, reduce_finding
 from harness.fuzz.replay import replay_outcomes, write_replay
 from harness.fuzz.target import FuzzTarget
-from harness.scim.schema import PATCH_OP_URN, USER_URN
+from harness.scim.schema import GROUP_URN, PATCH_OP_URN, USER_URN
 from harness.server.app import create_app
 from harness.server.config import ServerConfig
 from harness.server.faults import (
@@ -219,6 +219,29 @@ def test_a_filter_expectation_is_judged_by_the_core_on_what_the_replay_made(
     write_replay(path, [dataclasses.replace(finding, steps=steps)], target.prefix)
     (outcome,) = outcomes(path, faulty(FIRST_MATCH_ONLY))
     assert not outcome.reproduced, outcome.reason
+
+
+def test_members_naming_dropped_users_go_with_them(tmp_path: Path) -> None:
+    """A Group naming every User does not pin the Users: a filter on Groups that
+    needs two Groups ends with those two, their members gone (the ``filter``
+    expectation is judged on what the replay made, so bodies may change)."""
+    target = FuzzTarget.for_app(faulty(FIRST_MATCH_ONLY), TOKEN)
+    with target.example():
+        ids = [target.create("Users", user(target, f"u{n}"))[1] for n in range(5)]
+        for n in range(3):
+            body = {"schemas": [GROUP_URN], "displayName": f"{target.prefix}g{n}",
+                    "members": [{"value": i} for i in ids]}  # fmt: skip
+            target.create("Groups", body)
+        (finding,) = filter_oracle(target, "Groups", "displayName pr")
+    target.cleanup()
+    assert len(posts(finding)) == 8
+    with ScimClient.in_process(faulty(FIRST_MATCH_ONLY), TOKEN) as client:
+        small = reduce_finding(finding, client, target.prefix)
+    assert [step.path for step in posts(small)] == ["/Groups", "/Groups"]
+    assert all("members" not in step.body for step in posts(small)), small.steps
+    path = tmp_path / "replay.json"
+    write_replay(path, [small], target.prefix)
+    assert_replays_only_on(path, FIRST_MATCH_ONLY)
 
 
 # -- the reducer itself ------------------------------------------------------------------
