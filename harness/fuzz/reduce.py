@@ -31,6 +31,7 @@ report and the console show), named with the recorded prefix again.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -114,24 +115,34 @@ def reduce_finding(
 ) -> Finding:
     """``finding`` with the smallest recipe that reproduces it on ``client``'s target
     (``prefix``: the run prefix its names carry); ``finding`` itself when it does not
-    reproduce now (nothing to reduce against) or nothing could be left out."""
+    reproduce now (nothing to reduce against) or nothing could be left out.
+
+    Never loses a finding: if reducing fails (the target stops answering, a body the
+    reducer cannot rebuild), the smallest recipe that reproduced so far is kept.
+    """
     judge = _Judge(finding, client, prefix, budget or Budget())
-    steps, summary = list(finding.steps), finding.summary
-    if not judge(steps, summary):
+    with contextlib.suppress(Exception):  # the finding as found is worth more than the error
+        _reduce(judge, prefix)
+    if judge.best is None or judge.best[0] == finding.steps:
         return finding
+    best_steps, best_summary, result = judge.best
+    exchanges = _renamed(result.exchanges, result.prefix, prefix)
+    return replace(finding, summary=best_summary, steps=best_steps, exchanges=exchanges)
+
+
+def _reduce(judge: _Judge, prefix: str | None) -> None:
+    """Setups, then (when no expectation was computed from the bodies) attributes and
+    long strings; :attr:`_Judge.best` holds the result."""
+    steps, summary = list(judge.finding.steps), judge.finding.summary
+    if not judge(steps, summary):
+        return
     loose = all(
         step.expect.partition(" ")[0] in BODY_FREE for step in steps if step.expect != "setup"
     )
     steps, summary = _setups(steps, summary, judge, loose)
     if loose:
         steps = _attributes(steps, judge)
-        steps = _shortened(steps, judge, prefix)
-    assert judge.best is not None
-    best_steps, best_summary, result = judge.best
-    if best_steps == finding.steps:
-        return finding
-    exchanges = _renamed(result.exchanges, result.prefix, prefix)
-    return replace(finding, summary=best_summary, steps=best_steps, exchanges=exchanges)
+        _shortened(steps, judge, prefix)
 
 
 # ---------------------------------------------------------------------------

@@ -269,3 +269,28 @@ def test_a_spent_budget_keeps_the_finding_as_found(tmp_path: Path) -> None:
         # one replay's worth of requests: the full recipe reproduces, nothing else is tried
         same = reduce_finding(finding, client, target.prefix, Budget(requests=1))
     assert same is finding
+
+
+def test_a_reducer_that_breaks_keeps_the_smallest_recipe_so_far(monkeypatch: Any) -> None:
+    from harness.fuzz import reduce
+
+    target = FuzzTarget.for_app(faulty(NICKNAME_500), TOKEN)
+    with target.example():
+        bodies = [user(target, f"ok{n}") for n in range(3)]
+        _, findings = create_all(target, "Users", [*bodies, user(target, "x", nickName="n")])
+    target.cleanup()
+    (finding,) = findings
+    calls = [0]
+    real = reduce.outcome
+
+    def flaky(*args: Any) -> Any:
+        calls[0] += 1
+        if calls[0] > 2:  # the full recipe, then the empty setup, then the target "dies"
+            raise ConnectionError("gone")
+        return real(*args)
+
+    monkeypatch.setattr(reduce, "outcome", flaky)
+    with ScimClient.in_process(faulty(NICKNAME_500), TOKEN) as client:
+        small = reduce_finding(finding, client, target.prefix)
+    assert [step.expect for step in small.steps] == ["not 5xx"]
+    assert small.steps[0].body["nickName"] == "n"
