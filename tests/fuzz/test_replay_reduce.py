@@ -189,6 +189,9 @@ def test_a_filter_finding_on_a_population_is_reduced_and_replays(tmp_path: Path)
     # The defect needs two matching users: one alone is answered right.
     assert len(posts(finding)) == 2, [step.body for step in finding.steps]
     assert finding.steps[-1].expect == "filter"
+    # The curl lines the console and the report show are the reduced recipe's.
+    assert [exchange.method for exchange in finding.exchanges].count("POST") == 2
+    assert "$ curl" in finding.text() and len(finding.text()) < 8_000
     for step in posts(finding):
         assert len(json.dumps(step.body)) < 400, step.body
     path = tmp_path / "replay.json"
