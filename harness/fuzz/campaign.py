@@ -58,6 +58,10 @@ EXIT_INTERRUPTED = 130
 DEFAULT_EXAMPLES = 100
 #: Bounds of a chunk (examples per hypothesis run).
 MIN_CHUNK, MAX_CHUNK = 10, 500
+#: Seconds at least for reducing one finding's recipe, even when the share is spent.
+MIN_REDUCE_S = 0.5
+#: The share of a property's time its search may use; the rest reduces the recipes.
+SEARCH_SHARE = 0.85
 #: At most this many examples query one population: a long campaign sees many.
 POPULATED_CHUNK = 200
 
@@ -635,7 +639,8 @@ def run_property(
     result = PropertyResult(prop.name)
     counter = [0]
     started = time.perf_counter()
-    ledger = Ledger(target.prefix, max(options.max_findings, 1), started + budget_s)
+    search = budget_s if math.isinf(budget_s) else budget_s * SEARCH_SHARE
+    ledger = Ledger(target.prefix, max(options.max_findings, 1), started + search)
     try:
         runner = _chunk_runner(prop, target, counter, ledger)
     except ImportError as exc:
@@ -648,7 +653,7 @@ def run_property(
         if left_examples <= 0:
             result.stopped = "examples"
             break
-        if spent >= budget_s:
+        if spent >= search:
             result.stopped = "duration"
             break
         rate = counter[0] / spent if counter[0] and spent > 0 else 0.0
@@ -657,7 +662,7 @@ def run_property(
         elif math.isinf(budget_s):
             size = MAX_CHUNK
         else:  # a quarter of the time left, so a chunk never overshoots the budget by much
-            size = MIN_CHUNK if rate == 0 else int(rate * max((budget_s - spent) / 4, 0.5))
+            size = MIN_CHUNK if rate == 0 else int(rate * max((search - spent) / 4, 0.5))
         most = POPULATED_CHUNK if prop.populated else MAX_CHUNK
         size = int(min(max(size, MIN_CHUNK), most, left_examples))
         try:
@@ -704,7 +709,7 @@ def run_property(
             result.stopped = "findings"
             break
         index += 1
-    result.findings = ledger.findings(prop.name)
+    result.findings = _reduced_all(ledger.findings(prop.name), target, started + budget_s)
     result.examples = counter[0]
     result.seconds = time.perf_counter() - started
     if result.examples == 0 and result.error is None:
@@ -714,6 +719,26 @@ def run_property(
             else f"no example ran (stopped: {result.stopped})"
         )
     return result
+
+
+def reduced(finding: Finding, target: FuzzTarget, seconds: float | None = None) -> Finding:
+    """``finding`` with its replay recipe reduced on the target (:mod:`harness.fuzz.reduce`)."""
+    from harness.fuzz.reduce import Budget, reduce_finding
+
+    budget = Budget() if seconds is None else Budget(seconds=min(Budget.seconds, seconds))
+    return reduce_finding(finding, target.client, target.prefix, budget)
+
+
+def _reduced_all(findings: list[Finding], target: FuzzTarget, deadline: float) -> list[Finding]:
+    """Each final finding reduced once, within what is left of the property's share of
+    ``--duration`` (at least :data:`MIN_REDUCE_S` each, so a finding found at the last
+    moment still gets a short recipe)."""
+    out = []
+    for position, finding in enumerate(findings):
+        left = (deadline - time.perf_counter()) / (len(findings) - position)
+        seconds = None if math.isinf(deadline) else max(left, MIN_REDUCE_S)
+        out.append(reduced(finding, target, seconds))
+    return out
 
 
 def _budget(options: CampaignOptions) -> tuple[float, float | None]:

@@ -107,10 +107,15 @@ class ReplayStep:
     ``{idN}`` placeholders stand for the id returned by the N-th POST of the
     finding. ``expect`` is a small sentence :mod:`harness.fuzz.replay` checks:
 
-    * ``setup`` — creates a resource the finding needs; must be 2xx;
+    * ``setup`` — creates a resource the finding needs; must be 2xx. Only a POST
+      the original run saw succeed is a setup: one it saw refused is left out, or,
+      when the finding is about that POST, is the failing step with its expectation;
     * ``status 400`` / ``status 2xx`` / ``status 4xx`` / ``not 5xx``;
     * ``scim-error`` — a 4xx/5xx body is a SCIM Error (RFC 7644 §3.12);
     * ``ids {id0} {id2}`` — all pages of this listing hold exactly these ids;
+    * ``filter`` — all pages of this filtered listing hold exactly the replay's
+      resources the semantics core selects, judged on the target's resources as
+      they are now (RFC 7644 §3.4.2.2), so a reduced recipe's values are judged anew;
     * ``paging N ids …`` — walked with ``count=N`` the pages add up to these ids;
     * ``resource {json}`` — the resource (GET or PATCH 200) equals this JSON,
       compared as the PATCH oracle compares (a Group's members that name Users

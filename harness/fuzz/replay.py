@@ -28,9 +28,17 @@ from urllib.parse import parse_qs, urlsplit
 from harness.client import ScimClient, ScimResponse
 from harness.conformance.target import UnsafeRequest
 from harness.fuzz.findings import Finding, ReplayStep
-from harness.fuzz.oracles import differences, error_shape_problem, membership_oracle
+from harness.fuzz.oracles import (
+    canonical,
+    differences,
+    error_shape_problem,
+    filter_misjudged,
+    membership_oracle,
+)
 from harness.fuzz.stateful import drop_dangling_members
 from harness.fuzz.target import FuzzTarget, new_prefix, resource_type_of
+from harness.scim.errors import ScimError
+from harness.scim.filters import compile_filter
 
 FORMAT = "scim-harness/fuzz-replay"
 VERSION = 1
@@ -50,6 +58,10 @@ class ReplayOutcome:
     #: Which expectation broke, or why the replay could not get that far.
     reason: str
     exchanges: list[Any]
+    #: The index in ``finding.steps`` of the step whose expectation broke (reproduced).
+    step: int | None = None
+    #: The fresh prefix the replay named its resources with (its exchanges carry it).
+    prefix: str = ""
 
 
 def write_replay(path: str | Path, findings: list[Finding], prefix: str | None = None) -> None:
@@ -106,7 +118,13 @@ def replay_outcomes(path: str | Path, client: ScimClient) -> list[ReplayOutcome]
 def reproduces(finding: Finding, client: ScimClient, prefix: str | None) -> bool:
     """Whether ``finding`` (recorded under the run ``prefix``) reproduces on ``client``'s
     target now, replayed as ``--replay`` would (the campaign checks a reduced finding so)."""
-    return _outcome(finding, client, prefix).reproduced
+    return outcome(finding, client, prefix).reproduced
+
+
+def outcome(finding: Finding, client: ScimClient, prefix: str | None) -> ReplayOutcome:
+    """Replay ``finding`` once: the one judge of ``--replay``, the campaign's check of a
+    reduced finding and each candidate of :mod:`harness.fuzz.reduce`."""
+    return _outcome(finding, client, prefix)
 
 
 def _outcome(finding: Finding, client: ScimClient, old_prefix: str | None) -> ReplayOutcome:
@@ -164,7 +182,7 @@ def _replay_one(target: FuzzTarget, finding: Finding, old_prefix: str | None) ->
     seen = _Seen({}, set())
     with target.example():
         try:
-            for step in finding.steps:
+            for index, step in enumerate(finding.steps):
                 raw = ReplayStep(
                     step.method,
                     _renamed(step.path, old_prefix, target.prefix),
@@ -184,7 +202,8 @@ def _replay_one(target: FuzzTarget, finding: Finding, old_prefix: str | None) ->
                 broken = _checked(target, path, _filled(expect, ids), response, seen)
                 _remember(seen, step.method, path, response)
                 if broken:
-                    return ReplayOutcome(finding, True, broken, list(target.client.exchanges))
+                    exchanges = list(target.client.exchanges)
+                    return ReplayOutcome(finding, True, broken, exchanges, index, target.prefix)
         except _Stop as stop:
             return ReplayOutcome(finding, False, f"could not replay: {stop}", [])
         except UnsafeRequest as exc:
@@ -207,7 +226,7 @@ def _checked(
     """:func:`_broken`, with an expectation it cannot read turned into :class:`_Stop`."""
     try:
         return _broken(target, path, expect, response, seen)
-    except (ValueError, TypeError, KeyError, IndexError) as exc:
+    except (ValueError, TypeError, KeyError, IndexError, ScimError) as exc:
         raise _Stop(f"unreadable expectation {_short(expect)} ({exc})") from None
 
 
@@ -250,6 +269,8 @@ def _broken(
         return None if not diff else f"{where} changed: " + "; ".join(diff)
     query = parse_qs(urlsplit(path).query)
     text = query["filter"][0] if query.get("filter") else None
+    if verb == "filter":
+        return _filter_broken(target, where, endpoint, text, response)
     if verb in ("ids", "paging"):
         size_text, _, ids_text = rest.partition(" ids") if verb == "paging" else ("", "", rest)
         got = _own_ids(target, endpoint, text, int(size_text) if verb == "paging" else None)
@@ -262,6 +283,37 @@ def _broken(
         found = membership_oracle(target)
         return found[0].summary if found else None
     raise _Stop(f"unknown expectation {_short(expect)} (a newer replay format?)")
+
+
+def _filter_broken(
+    target: FuzzTarget, where: str, endpoint: str, text: str | None, response: ScimResponse
+) -> str | None:
+    """``filter``: the listing holds exactly the replay's own resources the core selects,
+    judged on those resources as the target serves them now (one GET each) by the
+    filter oracle's own verdict (:func:`~harness.fuzz.oracles.filter_misjudged`).
+
+    A 400 ``invalidFilter`` is "not supported" (RFC 7644 §3.12 Table 9), as in the oracle.
+    """
+    if not text:
+        raise _Stop(f"a filter expectation on {where}, which sends no filter")
+    resource_type = resource_type_of(endpoint)
+    expr = compile_filter(text, resource_type)
+    body = response.body if isinstance(response.body, dict) else {}
+    if response.status == 400 and body.get("scimType") in (None, "invalidFilter"):
+        return None
+    got = _own_ids(target, endpoint, text, None)
+    if isinstance(got, str):
+        return got
+    served = []
+    for resource_id in target.created_ids():
+        answer = target.get(endpoint, resource_id)
+        if answer.status == 200 and isinstance(answer.body, dict):
+            served.append(canonical(answer.body, resource_type))
+    expected = filter_misjudged(expr, served, resource_type, got)
+    if expected is None:
+        return None
+    wanted = sorted(expected)
+    return f"{where}: ids {got}, the filter selects {wanted}"
 
 
 def _own_ids(

@@ -273,8 +273,14 @@ class FuzzTarget:
     # -- the example's record ----------------------------------------------------
 
     def _records(self) -> list[Record]:
-        """The chunk's fixture, then the example's own POSTs: the order ``{idN}`` counts in."""
-        return [*self._fixture, *self._setup]
+        """The chunk's fixture, then the example's own POSTs: the order ``{idN}`` counts in.
+
+        Only POSTs the target accepted with an id: a refused one created nothing a later
+        request reads, and as a ``setup`` step its replay stops on the same refusal
+        ("could not replay: setup POST → 400"). A finding about that POST itself (a 5xx,
+        a non-SCIM error body) adds it as its failing step (``oracles.invariants``).
+        """
+        return [record for record in (*self._fixture, *self._setup) if record[2] is not None]
 
     def template(self, value: Any, ids: list[str] | None = None) -> Any:
         """``value`` with each id created for this example (its fixture's first) replaced
@@ -295,37 +301,6 @@ class FuzzTarget:
 
     def created_ids(self) -> list[str]:
         return [resource_id for _, _, resource_id in self._records() if resource_id is not None]
-
-    def setup_for(self, wanted: list[str]) -> tuple[list[str], list[ReplayStep], list[Exchange]]:
-        """The smallest setup that re-creates ``wanted``: those POSTs, plus the POSTs of
-        the resources their bodies name (a Group's members, a User's manager), with
-        ``{idN}`` renumbered over what is kept. Returns (kept ids, steps, exchanges).
-
-        A filter's verdict is per resource (RFC 7644 §3.4.2.2 selects each
-        resource on its own), so a differential finding over a population
-        reproduces with the one resource it misjudged — and a person reads the
-        bug off one POST and one GET instead of twenty.
-        """
-        records = [(s, e, i) for s, e, i in self._records() if i is not None]
-        everything = [resource_id for _, _, resource_id in records]
-        kept: set[str] = set()
-        queue = [resource_id for resource_id in wanted if resource_id in everything]
-        while queue:
-            resource_id = queue.pop()
-            if resource_id in kept:
-                continue
-            kept.add(resource_id)
-            step = records[everything.index(resource_id)][0]
-            raw = _untemplated(step.body, everything)
-            queue += [other for other in everything if other != resource_id and other in raw]
-        chosen = [record for record in records if record[2] in kept]
-        ids = [resource_id for _, _, resource_id in chosen]
-        steps = [
-            ReplayStep(s.method, s.path, self.template(_untemplated_value(s.body, everything), ids),
-                       s.expect)
-            for s, _, _ in chosen
-        ]  # fmt: skip
-        return ids, steps, [exchange for _, exchange, _ in chosen]
 
     @contextmanager
     def example(self) -> Iterator[None]:
