@@ -154,7 +154,7 @@ class ScimStateMachine(RuleBasedStateMachine):
         self.steps.append(
             ReplayStep(
                 exchange.method,
-                str(self.target.template(path)),
+                self.target.template_path(path),
                 self.target.template(body),
                 expect,
             )
@@ -166,7 +166,7 @@ class ScimStateMachine(RuleBasedStateMachine):
 
     def raise_findings(self, findings: list[Finding]) -> None:
         for finding in findings:
-            finding.summary = str(self.target.template(finding.summary))
+            finding.summary = self.target.template_text(finding.summary)
             finding.exchanges = list(self.target.client.exchanges)
             finding.steps = list(self.steps)
         failure = FindingsFailed(findings)
@@ -279,7 +279,7 @@ class ScimStateMachine(RuleBasedStateMachine):
         expected = _core(
             lambda compat: prepare_replace(before, copy.deepcopy(body), resource_type, compat)
         )
-        response = self.target.target.put(f"/{endpoint}/{resource_id}", body)
+        response = self.target.put(endpoint, resource_id, body)
         self._judge_write("PUT", endpoint, resource_id, response, expected)
 
     def _patch(self, endpoint: str, resource_id: str, body: Any) -> None:
@@ -527,7 +527,7 @@ class ScimStateMachine(RuleBasedStateMachine):
             }
             if listed != member_of:
                 problems.append(
-                    f"User {user_id}: groups {sorted(listed)}, member of {sorted(member_of)}"
+                    f"User {user_id!r}: groups {sorted(listed)}, member of {sorted(member_of)}"
                 )
         if problems:
             self.fail(("membership-asymmetric", "RFC 7643 §4.1.2, §4.2"), "; ".join(problems))

@@ -1,0 +1,55 @@
+"""Field servers' conformant habits are not findings, and never crash a property.
+
+Issue 15: on a server that only soft-deletes, hypothesis aborted the PATCH
+properties with ``FlakyStrategyDefinition`` after a few examples (the PATCH
+was drawn from the server's answer to a setup POST, and a repeated userName
+was refused on the replay).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.fuzz.campaign import CampaignOptions, run_campaign
+from tests.fuzz.servers import TOKEN, filtered_total_app, refusing_app, soft_delete_app
+
+PATCH_PROPERTIES = ["patch-users", "patch-groups", "invalid-patches"]
+
+
+@pytest.mark.parametrize("name", [*PATCH_PROPERTIES, "paging"])
+def test_a_soft_deleting_server_runs_every_property_to_its_budget(name: str) -> None:
+    options = CampaignOptions(
+        app=soft_delete_app(), token=TOKEN, seed=5, properties=[name], max_examples=60
+    )
+    result = run_campaign(options)
+    (prop,) = result.properties
+    assert prop.error is None, prop.error
+    assert prop.stopped == "examples" and prop.examples >= 60
+    assert result.findings == [], "\n\n".join(f.text() for f in result.findings)
+    assert not prop.to_json().get("discarded"), prop.to_json()
+
+
+@pytest.mark.parametrize("name", PATCH_PROPERTIES)
+def test_a_refused_setup_post_discards_the_example(name: str) -> None:
+    options = CampaignOptions(
+        app=refusing_app(), token=TOKEN, seed=5, properties=[name], max_examples=40
+    )
+    result = run_campaign(options)
+    (prop,) = result.properties
+    assert prop.error is None, prop.error
+    assert result.findings == [], "\n\n".join(f.text() for f in result.findings)
+    assert prop.stopped == "examples"
+    assert prop.to_json()["discarded"].get("setup POST /Users refused with 409", 0) > 0
+
+
+def test_a_broken_listing_in_a_filter_run_is_not_called_paging() -> None:
+    """The kind names the property's rule: ``paging`` only where paging is judged
+    (a filter property met a broken listing: ``listing-broken``, RFC 7644 §3.4.2)."""
+    kinds = {}
+    for name in ("filters-users", "paging"):
+        options = CampaignOptions(
+            app=filtered_total_app(), token=TOKEN, seed=3, properties=[name], max_examples=30
+        )
+        kinds[name] = {finding.kind for finding in run_campaign(options).findings}
+    assert kinds["filters-users"] == {"listing-broken"}, kinds
+    assert kinds["paging"] == set(), kinds  # paging walks the unfiltered listing
