@@ -9,11 +9,11 @@ not findings:
   the client, enabling it to correlate the client's and server's views of
   the new resource." A provider may give an attribute the client never set a
   value of its own (``active: true``; ``name.givenName: ""`` or ``null``
-  next to the ``familyName`` the client sent). Such a value is learned the
-  first time it shows, per resource type; from then on the attribute, when
-  the client's model leaves it unassigned, may show that same value or none
-  — after a PUT or PATCH removed it, the default may come back, but a value
-  other than the default is a write the provider did not apply.
+  next to the ``familyName`` the client sent; ``displayName`` copied from
+  ``userName``). Only what the client set is compared. After a PUT or PATCH
+  removed an attribute the client had set, a default may come back, but only
+  the same default (the one this resource, or another of its type, showed
+  unasked): any other value is a write the provider did not apply.
 * **undeclared attributes** — RFC 7643 §7 / RFC 7644 §4: a provider
   publishes the attributes it supports in ``/Schemas``; one it does not
   declare it may drop (the "ignore" of §3.3). Only an attribute absent from
@@ -86,6 +86,12 @@ def sites(resource_type: ResourceType, resource: Mapping[str, Any]) -> dict[Site
     return out
 
 
+def assigned(resource_type: ResourceType, resource: Mapping[str, Any]) -> set[Site]:
+    """The sites of ``resource`` that hold a value (not unassigned, RFC 7643 §2.5)."""
+    found = sites(resource_type, resource)
+    return {site for site, value in found.items() if not _unassigned(value)}
+
+
 def _without(resource: JsonDict, site: Site) -> JsonDict:
     """``resource`` with the value at ``site`` removed (a copy; containers kept)."""
     container, name, sub = site
@@ -102,7 +108,11 @@ def _without(resource: JsonDict, site: Site) -> JsonDict:
         if sub is None:
             del holder[key]
         elif isinstance(holder[key], Mapping):
-            holder[key] = {k: v for k, v in holder[key].items() if _key(k) != sub}
+            rest = {k: v for k, v in holder[key].items() if _key(k) != sub}
+            if rest:
+                holder[key] = rest
+            else:
+                del holder[key]
     if holder_key is not None:
         out[holder_key] = holder
     return out
@@ -112,8 +122,10 @@ def _without(resource: JsonDict, site: Site) -> JsonDict:
 class Allowances:
     """Defaults learned from one target, and the attributes its ``/Schemas`` declares."""
 
-    #: (endpoint, site) → the value the provider gave it unasked.
+    #: (endpoint, site) → the value the provider first gave it unasked, on any resource.
     defaults: dict[tuple[str, Site], Any] = field(default_factory=dict)
+    #: (endpoint, id, site) → the value the provider gave it unasked on that resource.
+    own: dict[tuple[str, str, Site], Any] = field(default_factory=dict)
     #: (schema URN, attribute) pairs the target declares, lower case; None: unknown.
     declared: frozenset[tuple[str, str]] | None = None
 
@@ -130,39 +142,45 @@ class Allowances:
 
     def served(
         self,
-        endpoint: str,
+        key: tuple[str, str],
         resource_type: ResourceType,
         model: JsonDict,
         body: JsonDict,
         ever_set: frozenset[Site] = frozenset(),
     ) -> JsonDict:
-        """``body`` without the defaults the target may show where ``model`` (what the
-        client set) has nothing: learned on first sight, the same value thereafter.
+        """``body`` of the resource ``key`` (endpoint, id) without what the target may
+        show where ``model`` — what the client set — has nothing.
 
-        ``ever_set``: the sites the client wrote to this resource at some point; a
-        value there is learned as a default from no one (it may be a write the
-        target failed to remove), only accepted when it equals a known default.
+        An attribute the client never wrote to this resource may hold any value
+        the provider assigns (``displayName`` derived from ``userName`` too); the
+        value is remembered as this resource's default. One the client wrote and
+        then removed (``ever_set``) may come back only as that default, or as the
+        default other resources of the type showed: anything else is the client's
+        old value, a write the provider did not apply.
         """
-        assigned = {s for s, v in sites(resource_type, model).items() if not _unassigned(v)}
+        endpoint = key[0]
+        written = {site for site, value in sites(resource_type, model).items() if value is not None}
         out = body
         for site, value in sites(resource_type, body).items():
-            if site in assigned:
+            if site in written:
                 continue
-            if _unassigned(value):
-                out = _without(out, site)
-                continue
-            key = (endpoint, site)
-            if key not in self.defaults and site not in ever_set:
-                self.defaults[key] = value
-            if self.defaults.get(key, _NOTHING) == value:
-                out = _without(out, site)
+            if not _unassigned(value):
+                if site not in ever_set:
+                    self.defaults.setdefault((endpoint, site), value)
+                    self.own.setdefault((*key, site), value)
+                elif value not in (
+                    self.own.get((*key, site), _NOTHING),
+                    self.defaults.get((endpoint, site), _NOTHING),
+                ):
+                    continue
+            out = _without(out, site)
         return out
 
 
 _NOTHING = object()
-#: RFC 7643 §3.1: ``id``, ``externalId`` and ``meta`` belong to every resource, in no
-#: schema's ``attributes`` — declared whatever /Schemas lists.
-_COMMON = frozenset({"id", "externalid", "meta"})
+#: RFC 7643 §3 and §3.1: ``schemas``, ``id``, ``externalId`` and ``meta`` belong to every
+#: resource, in no schema's ``attributes`` — declared whatever /Schemas lists.
+_COMMON = frozenset({"schemas", "id", "externalid", "meta"})
 
 
 def declared_in(body: Any) -> frozenset[tuple[str, str]] | None:

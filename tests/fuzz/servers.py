@@ -12,18 +12,22 @@ from typing import Any
 import pytest
 
 import harness.server.service as service
+from harness.scim.schema import USER_URN
 from harness.server.app import create_app
 from harness.server.config import ServerConfig
 from harness.server.faults import (
+    FAULTS_BY_NAME,
     Fault,
     FaultContext,
     FaultyApp,
     HttpRequest,
     HttpResponse,
     collection_of,
+    combine,
     item_of,
     member,
     on_list,
+    on_resources,
     scim_error,
 )
 
@@ -118,3 +122,26 @@ def filtered_total_app() -> FaultyApp:
         conformant=False,
         response=(on_list(_filtered_total_off_by_one),),
     )
+
+
+def _user_defaults(resource: JsonDict, request: HttpRequest, context: FaultContext) -> JsonDict:
+    """``active: true`` and an empty ``name.givenName`` on every User the client left
+    them off (a provider's column defaults; RFC 7644 §3.3 lets it alter POSTed content)."""
+    if USER_URN not in (resource.get("schemas") or []):
+        return resource
+    out = dict(resource)
+    out.setdefault("active", True)
+    name = out.get("name") if isinstance(out.get("name"), dict) else {}
+    out["name"] = {"givenName": "", **name}
+    return out
+
+
+def defaults_app(*defects: str) -> FaultyApp:
+    """The reference server adding User defaults, with the named planted faults too."""
+    habit = Fault(
+        "user-defaults", "a field server's habit", "tests/fuzz/servers.py", ("fuzz",),
+        response=(on_resources(_user_defaults),),
+    )  # fmt: skip
+    fault = combine("user-defaults-plus", habit, *(FAULTS_BY_NAME[name] for name in defects))
+    config = fault.server_config(ServerConfig(token=TOKEN))
+    return FaultyApp(create_app(config), fault, config)

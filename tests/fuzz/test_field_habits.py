@@ -11,7 +11,13 @@ from __future__ import annotations
 import pytest
 
 from harness.fuzz.campaign import CampaignOptions, run_campaign
-from tests.fuzz.servers import TOKEN, filtered_total_app, refusing_app, soft_delete_app
+from tests.fuzz.servers import (
+    TOKEN,
+    defaults_app,
+    filtered_total_app,
+    refusing_app,
+    soft_delete_app,
+)
 
 PATCH_PROPERTIES = ["patch-users", "patch-groups", "invalid-patches"]
 
@@ -53,3 +59,26 @@ def test_a_broken_listing_in_a_filter_run_is_not_called_paging() -> None:
         kinds[name] = {finding.kind for finding in run_campaign(options).findings}
     assert kinds["filters-users"] == {"listing-broken"}, kinds
     assert kinds["paging"] == set(), kinds  # paging walks the unfiltered listing
+
+
+def test_stateful_reports_the_deleted_user_not_the_defaults() -> None:
+    """Defaults (``active: true``, ``name.givenName: ""``) are the provider's to add
+    (RFC 7644 §3.3); a deleted user still answering 200 breaks §3.6."""
+    from hypothesis import HealthCheck, settings
+
+    from harness.fuzz.stateful import run_machine
+    from harness.fuzz.target import FuzzTarget
+
+    config = settings(max_examples=60, stateful_step_count=8, deadline=None, database=None,
+                      suppress_health_check=list(HealthCheck))  # fmt: skip
+    clean = FuzzTarget.for_app(defaults_app(), TOKEN)
+    clean.discover()
+    assert run_machine(clean, config, seed=6) == []
+    clean.close()
+
+    target = FuzzTarget.for_app(defaults_app("delete-not-deleting"), TOKEN)
+    target.discover()
+    findings = run_machine(target, config, seed=6)
+    target.close()
+    assert [f.kind for f in findings] == ["state-differential"], [f.summary for f in findings]
+    assert "after its DELETE" in findings[0].summary
