@@ -92,6 +92,15 @@ def assigned(resource_type: ResourceType, resource: Mapping[str, Any]) -> set[Si
     return {site for site, value in found.items() if not _unassigned(value)}
 
 
+def only(resource_type: ResourceType, kept: set[Site], resource: JsonDict) -> JsonDict:
+    """``resource`` with the client-writable values outside ``kept`` removed."""
+    out = resource
+    for site in sites(resource_type, resource):
+        if site not in kept:
+            out = _without(out, site)
+    return out
+
+
 def _without(resource: JsonDict, site: Site) -> JsonDict:
     """``resource`` with the value at ``site`` removed (a copy; containers kept)."""
     container, name, sub = site

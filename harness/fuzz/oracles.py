@@ -33,6 +33,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from harness.client import ScimResponse
+from harness.fuzz.allowances import Site, assigned, only
 from harness.fuzz.findings import Finding, ReplayStep
 from harness.fuzz.readings import alternatives
 from harness.fuzz.target import (
@@ -471,14 +472,44 @@ def _accepting(
 
 
 def _closest(
-    resource_type: ResourceType, readings: list[JsonDict], actual: Any
+    resource_type: ResourceType,
+    readings: list[JsonDict],
+    actual: Any,
+    judged: set[Site] | None = None,
 ) -> tuple[JsonDict, list[str]]:
     """The first reading ``actual`` equals (no differences), else the first reading
-    with its differences: a target passes if it agrees with any reading."""
+    with its differences: a target passes if it agrees with any reading.
+    ``judged``: compare these sites only (:func:`_client_set`)."""
     for reading in readings:
-        if not differences(resource_type, reading, actual):
+        if not differences(resource_type, *_only(resource_type, judged, reading, actual)):
             return reading, []
-    return readings[0], differences(resource_type, readings[0], actual)
+    return readings[0], differences(
+        resource_type, *_only(resource_type, judged, readings[0], actual)
+    )
+
+
+def _client_set(
+    resource_type: ResourceType, drawn_on: JsonDict | None, body: Any, compat: Compat
+) -> set[Site] | None:
+    """The sites the client set: in the body it created the resource with, and in the
+    PATCH's result on it. Only these are compared: an attribute the client never set
+    holds what the provider assigns, and may change with it (RFC 7644 §3.3, "the
+    server is free to alter and/or ignore POSTed content"; a ``name.formatted``
+    the provider derives from ``displayName``). None (no drawn body): compare all."""
+    if drawn_on is None:
+        return None
+    after = _accepting(drawn_on, body, resource_type, compat)
+    results = [] if isinstance(after, ScimError) else after
+    return assigned(resource_type, drawn_on).union(*(assigned(resource_type, r) for r in results))
+
+
+def _only(
+    resource_type: ResourceType, judged: set[Site] | None, expected: Any, actual: Any
+) -> tuple[Any, Any]:
+    """``expected`` and ``actual`` reduced to the ``judged`` sites (both unchanged: None)."""
+    if judged is None or not isinstance(actual, dict):
+        return expected, actual
+    return only(resource_type, judged, expected), only(resource_type, judged, actual)
 
 
 def _store_may_refuse(target: FuzzTarget, resource_type: ResourceType, expected: JsonDict) -> bool:
@@ -573,7 +604,8 @@ def patch_oracle(
                 )
             )
             return findings
-        verdict, diff = _closest(resource_type, readings, after.body)
+        judged = _client_set(resource_type, drawn_on, body, compat)
+        verdict, diff = _closest(resource_type, readings, after.body, judged)
         expected_text = json.dumps(target.template(_visible(verdict, resource_type)))
         if diff:
             findings.append(
@@ -585,7 +617,7 @@ def patch_oracle(
                 )
             )
         elif answer.status == 200 and isinstance(answer.body, dict):
-            diff = differences(resource_type, verdict, answer.body)
+            diff = differences(resource_type, *_only(resource_type, judged, verdict, answer.body))
             if diff:
                 findings.append(
                     finding(

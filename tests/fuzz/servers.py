@@ -145,3 +145,17 @@ def defaults_app(*defects: str) -> FaultyApp:
     fault = combine("user-defaults-plus", habit, *(FAULTS_BY_NAME[name] for name in defects))
     config = fault.server_config(ServerConfig(token=TOKEN))
     return FaultyApp(create_app(config), fault, config)
+
+
+def _derived_name(resource: JsonDict, request: HttpRequest, context: FaultContext) -> JsonDict:
+    """``name.formatted`` derived from ``displayName`` (or ``userName``) on a User the client
+    gave no ``name``: the provider's own value, which follows a rename (as mlflow-oidc-auth
+    in the field corpus does)."""
+    if USER_URN not in (resource.get("schemas") or []) or resource.get("name"):
+        return resource
+    return {**resource, "name": {"formatted": resource.get("displayName") or resource.get(
+        "userName")}}  # fmt: skip
+
+
+def derived_name_app() -> FaultyApp:
+    return variant_app("derived-name", response=(on_resources(_derived_name),))

@@ -14,6 +14,7 @@ from harness.fuzz.campaign import CampaignOptions, run_campaign
 from tests.fuzz.servers import (
     TOKEN,
     defaults_app,
+    derived_name_app,
     filtered_total_app,
     refusing_app,
     soft_delete_app,
@@ -82,3 +83,15 @@ def test_stateful_reports_the_deleted_user_not_the_defaults() -> None:
     target.close()
     assert [f.kind for f in findings] == ["state-differential"], [f.summary for f in findings]
     assert "after its DELETE" in findings[0].summary
+
+
+def test_a_value_the_provider_derives_is_not_judged_by_the_patch_oracle() -> None:
+    """Only what the client set is compared: ``name.formatted`` the provider derives
+    from ``displayName`` may follow a PATCH of ``displayName`` (RFC 7644 §3.3)."""
+    options = CampaignOptions(
+        app=derived_name_app(), token=TOKEN, seed=5, properties=["patch-users"], max_examples=80
+    )
+    result = run_campaign(options)
+    (prop,) = result.properties
+    assert prop.error is None, prop.error
+    assert result.findings == [], "\n\n".join(f.text() for f in result.findings)
