@@ -6,6 +6,7 @@ reference server's own choices."""
 from __future__ import annotations
 
 import itertools
+import re
 import types
 from typing import Any
 
@@ -28,6 +29,7 @@ from harness.server.faults import (
     member,
     on_list,
     on_resources,
+    reject_filter,
     scim_error,
 )
 
@@ -159,3 +161,13 @@ def _derived_name(resource: JsonDict, request: HttpRequest, context: FaultContex
 
 def derived_name_app() -> FaultyApp:
     return variant_app("derived-name", response=(on_resources(_derived_name),))
+
+
+def no_sw_app() -> FaultyApp:
+    """``sw`` refused with 400 invalidFilter (RFC 7644 §3.12 Table 9 allows refusing a
+    comparison the provider does not support)."""
+    uses_sw = re.compile(r"\bsw\b", re.IGNORECASE).search
+    return variant_app(
+        "no-sw",
+        request=(reject_filter(lambda text: bool(uses_sw(text)), "sw is not supported"),),
+    )

@@ -16,6 +16,7 @@ from tests.fuzz.servers import (
     defaults_app,
     derived_name_app,
     filtered_total_app,
+    no_sw_app,
     refusing_app,
     soft_delete_app,
 )
@@ -95,3 +96,16 @@ def test_a_value_the_provider_derives_is_not_judged_by_the_patch_oracle() -> Non
     (prop,) = result.properties
     assert prop.error is None, prop.error
     assert result.findings == [], "\n\n".join(f.text() for f in result.findings)
+
+
+@pytest.mark.parametrize("name", ["filters-users", "filters-groups", "paging", "patch-groups"])
+def test_a_target_refusing_sw_is_judged_without_it(name: str) -> None:
+    """No listing, sweep or population of the fuzzer sends ``sw`` (RFC 7644 §3.12)."""
+    options = CampaignOptions(
+        app=no_sw_app(), token=TOKEN, seed=9, properties=[name], max_examples=40, private=False
+    )
+    result = run_campaign(options)
+    (prop,) = result.properties
+    assert prop.error is None, prop.error
+    assert result.findings == [], "\n\n".join(f.text() for f in result.findings)
+    assert result.leftovers == []
