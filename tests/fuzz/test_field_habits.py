@@ -24,15 +24,16 @@ from tests.fuzz.servers import (
 PATCH_PROPERTIES = ["patch-users", "patch-groups", "invalid-patches"]
 
 
-@pytest.mark.parametrize("name", [*PATCH_PROPERTIES, "paging"])
+@pytest.mark.parametrize("name", [*PATCH_PROPERTIES, "paging", "filters-users", "stateful"])
 def test_a_soft_deleting_server_runs_every_property_to_its_budget(name: str) -> None:
+    examples = 15 if name == "stateful" else 60
     options = CampaignOptions(
-        app=soft_delete_app(), token=TOKEN, seed=5, properties=[name], max_examples=60
+        app=soft_delete_app(), token=TOKEN, seed=5, properties=[name], max_examples=examples
     )
     result = run_campaign(options)
     (prop,) = result.properties
     assert prop.error is None, prop.error
-    assert prop.stopped == "examples" and prop.examples >= 60
+    assert prop.stopped == "examples" and prop.examples >= examples
     assert result.findings == [], "\n\n".join(f.text() for f in result.findings)
     assert not prop.to_json().get("discarded"), prop.to_json()
 
