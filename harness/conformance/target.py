@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
@@ -67,6 +67,13 @@ T = TypeVar("T")
 #: The sweep trusts a prefix only when it is long enough to be this run's alone.
 MIN_SWEEP_PREFIX = 8
 _RESOURCE_PATH = re.compile(r"^/(Users|Groups)/([^/?#]+)$")
+
+
+def _resource_path(path: str) -> tuple[str, str, str] | None:
+    """(path, endpoint, id) of ``/Users/{id}``, the id percent-decoded (RFC 3986 §2.1):
+    a caller encodes an id that holds reserved characters, the run knows it raw."""
+    match = _RESOURCE_PATH.match(path)
+    return None if match is None else (match[0], match[1], unquote(match[2]))
 
 
 #: The resource type a created resource's ``schemas`` names (RFC 7643 §3).
@@ -429,7 +436,7 @@ class Target:
             return
         if self.read_only:
             raise UnsafeRequest(f"{method} {path} in a read-only run")
-        match = _RESOURCE_PATH.match(path)
+        match = _resource_path(path)
         if method == "POST" and (path in ("/Users", "/Groups") or path in NON_RESOURCE_WRITABLE):
             if path == "/Bulk":
                 self._guard_bulk(body)
@@ -488,12 +495,12 @@ class Target:
                         self._scopes[-1].created.setdefault((match[1], match[2]), match[2])
                         self._ever.setdefault((match[1], match[2]), match[2])
         elif method == "DELETE" and response.status in (200, 204, 404):
-            match = _RESOURCE_PATH.match(path)
-            if match:
+            item = _resource_path(path)
+            if item:
                 for scope in self._scopes:
-                    name = scope.created.pop((match[1], match[2]), None)
+                    name = scope.created.pop((item[1], item[2]), None)
                     if name is not None:
-                        self._deleted[(match[1], match[2])] = name
+                        self._deleted[(item[1], item[2])] = name
 
     def _remember(self, endpoint: str, response: ScimResponse) -> None:
         """Record a created resource by its ``id``, or by ``Location`` when the body has none

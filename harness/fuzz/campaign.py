@@ -19,6 +19,7 @@ sweep (:meth:`FuzzTarget.cleanup`).
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import importlib
 import math
@@ -34,21 +35,24 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
-from hypothesis.errors import HypothesisDeprecationWarning, HypothesisWarning
+from hypothesis.errors import HypothesisDeprecationWarning, HypothesisWarning, Unsatisfiable
 
 from harness.client import ScimClient
 from harness.fuzz.accounting import DEFAULT_MAX_FINDINGS, Ledger, OutOfTime
 from harness.fuzz.findings import Finding, FindingsFailed, assert_no_findings, unique
 from harness.fuzz.oracles import (
-    canonical,
     filter_oracle,
+    invariants,
     membership_oracle,
     paging_oracle,
     patch_oracle,
 )
+from harness.fuzz.placeholders import fill_value, placeholder
 from harness.fuzz.population import Population, build_population, create_all
 from harness.fuzz.target import FuzzTarget, new_prefix
-from harness.scim.schema import GROUP, USER
+from harness.scim.compat import DEFAULT
+from harness.scim.resources import prepare_create
+from harness.scim.schema import GROUP, USER, ResourceType
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -94,6 +98,7 @@ def _strategies(module: str) -> Any:
 
 
 def _users(data: st.DataObject, target: FuzzTarget, low: int, high: int) -> list[dict[str, Any]]:
+    """Drawn User bodies, each stamped with a campaign-unique serial (:meth:`FuzzTarget.stamp`)."""
     bodies = data.draw(
         st.lists(
             _strategies("resources").user_bodies(target.prefix),
@@ -103,10 +108,13 @@ def _users(data: st.DataObject, target: FuzzTarget, low: int, high: int) -> list
         ),
         label="users",
     )
-    return list(bodies)
+    return [target.stamp("Users", body) for body in bodies]
 
 
 def _groups(data: st.DataObject, target: FuzzTarget, user_ids: list[str]) -> list[dict[str, Any]]:
+    """Drawn Group bodies (stamped), each with members drawn from ``user_ids`` —
+    placeholders (``{id0}`` …) of Users not created yet, so nothing drawn depends on
+    the target's answers."""
     bodies = data.draw(
         st.lists(
             _strategies("resources").group_bodies(target.prefix),
@@ -119,8 +127,37 @@ def _groups(data: st.DataObject, target: FuzzTarget, user_ids: list[str]) -> lis
     out = []
     for body in bodies:
         members = data.draw(st.lists(st.sampled_from(user_ids), unique=True), label="members")
-        out.append({**body, "members": [{"value": member} for member in members]})
+        stamped = target.stamp("Groups", body)
+        out.append({**stamped, "members": [{"value": member} for member in members]})
     return out
+
+
+def _setup(
+    target: FuzzTarget, endpoint: str, bodies: list[dict[str, Any]]
+) -> tuple[list[str], list[Finding]]:
+    """POST each drawn body: the ids in order, or the findings of a broken answer.
+
+    A valid body the target refuses (4xx) ends the example as discarded
+    (:meth:`FuzzTarget.discard`): the property needs the resource, and a
+    refusal is the target's choice about content (an attribute it does not
+    store, a name it keeps after a soft delete), not the rule under test.
+    """
+    ids: list[str] = []
+    for body in bodies:
+        response, resource_id = target.create(endpoint, body)
+        broken = invariants(response, target)
+        if broken:
+            return ids, broken
+        if resource_id is None:
+            how = f"refused with {response.status}" if not response.ok else "answered without an id"
+            target.discard(f"setup POST /{endpoint} {how}")
+        ids.append(resource_id)
+    return ids, []
+
+
+def _refs(count: int) -> list[str]:
+    """Placeholders for the ids of ``count`` resources yet to be created."""
+    return [placeholder(index) for index in range(count)]
 
 
 def _filters_on(endpoint: str) -> Example:
@@ -143,7 +180,7 @@ filters_groups.__doc__ = """RFC 7644 §3.4.2.2 on /Groups (members, displayName,
 
 def _groups_without_members(data: st.DataObject, target: FuzzTarget) -> list[dict[str, Any]]:
     body = data.draw(_strategies("resources").group_bodies(target.prefix), label="group")
-    return [dict(body)]
+    return [target.stamp("Groups", body)]
 
 
 def invalid_filters(
@@ -160,34 +197,56 @@ def invalid_filters(
 def _patch_one(
     target: FuzzTarget, data: st.DataObject, endpoint: str, invalid: bool
 ) -> list[Finding]:
+    """Draw the resources and the PATCH, then send them (RFC 7644 §3.5.2).
+
+    Everything is drawn before the first request: the PATCH against the
+    core's own pre-image of the drawn body (``prepare_create``, RFC 7644
+    §3.3) with member ids as placeholders, filled in once the target
+    assigned them. A draw that depended on the target's answers would make
+    hypothesis call the strategy flaky whenever the target answered a replay
+    differently (a 409 on a soft-deleting target). The oracle then judges
+    against the target's own pre-image, as read back.
+    """
     resource_type = USER if endpoint == "Users" else GROUP
-    users: list[dict[str, Any]] = []
     if endpoint == "Users":
-        created, broken = create_all(target, "Users", _users(data, target, 1, 1))
+        users = _users(data, target, 1, 1)
+        refs: list[str] = []
+        subject = users[0]
     else:
-        users, broken = create_all(target, "Users", _users(data, target, 0, 2))
-        if broken:
-            return broken
-        bodies = _groups(data, target, [u["id"] for u in users]) if users else [
+        users = _users(data, target, 0, 2)
+        refs = _refs(len(users))
+        subject = (_groups(data, target, refs) if users else [
             {**b, "members": []} for b in _groups_without_members(data, target)
-        ]  # fmt: skip
-        created, broken = create_all(target, "Groups", bodies[:1])
-    if broken or not created:
-        return broken
-    resource = canonical(created[0], resource_type)
+        ])[0]  # fmt: skip
+    drawn_on = _pre_image(subject, resource_type)
     patches = _strategies("patches")
     strategy = (
-        patches.invalid_patch_bodies(resource_type, resource)
+        patches.invalid_patch_bodies(resource_type, drawn_on)
         if invalid
-        else patches.patch_bodies(
-            resource_type, resource, member_ids=[user["id"] for user in users]
-        )  # a Group's PATCH may add the example's Users (RFC 7643 §4.2 members)
-    )
+        else patches.patch_bodies(resource_type, drawn_on, member_ids=refs)
+    )  # a Group's PATCH may add the example's Users (RFC 7643 §4.2 members)
     body = data.draw(strategy, label="patch")
-    findings = patch_oracle(target, endpoint, created[0]["id"], body)
+    ids, broken = _setup(target, "Users", users if endpoint == "Groups" else [])
+    if broken:
+        return broken
+    created, broken = _setup(target, endpoint, [fill_value(subject, ids)])
+    if broken:
+        return broken
+    findings = patch_oracle(
+        target,
+        endpoint,
+        created[0],
+        fill_value(body, ids),
+        drawn_on=None if invalid else fill_value(drawn_on, ids),
+    )
     if endpoint == "Groups" and not findings:
         findings = membership_oracle(target)
     return findings
+
+
+def _pre_image(body: dict[str, Any], resource_type: ResourceType) -> dict[str, Any]:
+    """What the core stores for ``body`` (RFC 7644 §3.3), the state a PATCH is drawn against."""
+    return prepare_create(copy.deepcopy(body), resource_type, DEFAULT)
 
 
 def patch_users(
@@ -216,9 +275,9 @@ def paging(target: FuzzTarget, data: st.DataObject, population: Population | Non
     """RFC 7644 §3.4.2.4: pages of any size add up to the result."""
     endpoint = data.draw(st.sampled_from(["Users", "Groups"]), label="endpoint")
     if endpoint == "Users":
-        _, broken = create_all(target, "Users", _users(data, target, 0, 6))
+        bodies = _users(data, target, 0, 6)
     else:
-        bodies = data.draw(
+        drawn = data.draw(
             st.lists(
                 _strategies("resources").group_bodies(target.prefix),
                 max_size=6,
@@ -226,10 +285,11 @@ def paging(target: FuzzTarget, data: st.DataObject, population: Population | Non
             ),
             label="groups",
         )
-        _, broken = create_all(target, "Groups", [{**b, "members": []} for b in bodies])
+        bodies = [{**target.stamp("Groups", b), "members": []} for b in drawn]
+    page_size = data.draw(st.integers(min_value=1, max_value=4), label="count")
+    _, broken = create_all(target, endpoint, bodies)
     if broken:
         return broken
-    page_size = data.draw(st.integers(min_value=1, max_value=4), label="count")
     return paging_oracle(target, endpoint, None, page_size)
 
 
@@ -308,6 +368,8 @@ class PropertyResult:
     #: Every answer received, by request shape and status (``PATCH /Users/{id}`` →
     #: ``500`` → 27), judged or not.
     answers: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: Examples that tested nothing, by reason (a refused setup POST …; FuzzTarget.discard).
+    discarded: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -319,6 +381,7 @@ class PropertyResult:
             "error": self.error,
             "traceback": self.traceback,
             "answers": self.answers,
+            "discarded": dict(self.discarded),
         }
 
 
@@ -404,6 +467,7 @@ class FuzzResult:
             prop.stopped, prop.error = item["stopped"], item.get("error")
             prop.traceback = item.get("traceback")
             prop.answers = {k: dict(v) for k, v in (item.get("answers") or {}).items()}
+            prop.discarded = dict(item.get("discarded") or {})
             prop.findings = [finding for finding in found if finding.found_by == prop.name]
             result.properties.append(prop)
         return result
@@ -638,6 +702,7 @@ def run_property(
     """
     result = PropertyResult(prop.name)
     counter = [0]
+    discards_before = target.discards.copy()
     started = time.perf_counter()
     search = budget_s if math.isinf(budget_s) else budget_s * SEARCH_SHARE
     ledger = Ledger(target.prefix, max(options.max_findings, 1), started + search)
@@ -687,6 +752,11 @@ def run_property(
                 result.stopped = "duration"
                 break
             found = _findings_in(error)
+            reasons = target.discards - discards_before
+            if isinstance(error, Unsatisfiable) and not found and reasons:
+                shown = "; ".join(f"{n} × {why}" for why, n in reasons.most_common())
+                result.stopped, result.error = "error", f"every example discarded: {shown}"
+                break
             for finding in found:
                 finding.found_by = finding.found_by or prop.name
             ledger.settle(found)
@@ -703,6 +773,7 @@ def run_property(
             result.answers = ledger.answers
             result.examples = counter[0]
             result.seconds = time.perf_counter() - started
+            result.discarded = dict(target.discards - discards_before)
             if options.progress is not None:
                 options.progress(prop.name, counter[0], len(result.findings))
         if ledger.full:

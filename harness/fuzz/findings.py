@@ -78,6 +78,12 @@ KINDS: dict[str, Kind] = {
             "pages that add up to the result: no gap, no duplicate, one totalResults",
         ),
         Kind(
+            "listing-broken",
+            "RFC 7644 §3.4.2, §3.4.2.4",
+            "a listing another property needed is not a ListResponse whose pages add up",
+            "a ListResponse (totalResults, Resources) whose pages add up to the result",
+        ),
+        Kind(
             "membership-asymmetric",
             "RFC 7643 §4.1.2, §4.2",
             "Group.members and User.groups disagree",

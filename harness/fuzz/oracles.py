@@ -33,9 +33,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from harness.client import ScimResponse
+from harness.fuzz.allowances import Site, assigned, only
 from harness.fuzz.findings import Finding, ReplayStep
 from harness.fuzz.readings import alternatives
-from harness.fuzz.target import FuzzTarget, endpoint_name, list_path, resource_type_of
+from harness.fuzz.target import (
+    FuzzTarget,
+    endpoint_name,
+    item_path,
+    list_path,
+    resource_type_of,
+)
 from harness.scim.compat import DEFAULT, Compat
 from harness.scim.errors import ERROR_URN, ScimError
 from harness.scim.filters import compile_filter, matches, parse_filter
@@ -87,7 +94,7 @@ def _step(response: ScimResponse, target: FuzzTarget | None, expect: str) -> Rep
     path = _relative(response, target)
     if target is not None:
         body = target.template(body)
-        path = str(target.template(path))
+        path = target.template_path(path)
     return ReplayStep(response.exchange.method, path, body, expect)
 
 
@@ -287,8 +294,12 @@ def filter_oracle(
     broken = invariants(first, target)
     if broken:
         return broken
-    if first.status == 400 and _scim_type(first) in (None, "invalidFilter"):
-        return []  # "not supported" is a valid answer (RFC 7644 §3.12 Table 9)
+    if first.status == 400:
+        if _scim_type(first) in (None, "invalidFilter"):
+            return []  # "not supported" is a valid answer (RFC 7644 §3.12 Table 9)
+        step = ReplayStep("GET", target.template_path(_relative(first, target)), None,
+                          "status 400")  # fmt: skip
+        return [_wrong_filter_error(target, name, text, first, step)]
     got = target.full_listing(name, text, first=first)
     if isinstance(got, Finding):
         return [got]
@@ -349,14 +360,14 @@ def _filter_finding(
     if missing:
         parts.append(f"left out {len(missing)} matching resource(s): {missing}")
     # The filter may name ids (``id eq "…"``, ``members.value eq "…"``): placeholders too.
-    path = str(target.template(list_path(name, {"filter": scoped}), ids))
+    path = target.template_path(list_path(name, {"filter": scoped}), ids)
     # Judged again by the core on the replay's own resources, not against ids written
     # down here: a reduced recipe (harness.fuzz.reduce) changes the resources' values.
     step = ReplayStep("GET", path, None, "filter")
     summary = f"filter {text!r} on /{name}: " + "; ".join(parts)
     return Finding.of(
         "filter-differential",
-        str(target.template(summary, ids)),
+        target.template_text(summary, ids),
         [*exchanges, query],
         [*steps, step],
     )
@@ -374,7 +385,7 @@ def _invalid_filter(target: FuzzTarget, name: str, text: str, error: ScimError) 
     broken = invariants(response, target)
     if broken:
         return broken
-    path = str(target.template(list_path(name, {"filter": text, "count": 1})))
+    path = target.template_path(list_path(name, {"filter": text, "count": 1}))
     step = ReplayStep("GET", path, None, "status 400")
     if response.ok:
         body = response.body if isinstance(response.body, Mapping) else {}
@@ -389,19 +400,25 @@ def _invalid_filter(target: FuzzTarget, name: str, text: str, error: ScimError) 
                 [*target.setup_steps(), step],
             )
         ]
-    scim_type = _scim_type(response)
-    if response.status == 400 and scim_type not in (None, "invalidFilter"):
-        return [
-            Finding.of(
-                "error-shape",
-                f"filter {text!r} on /{name} answered 400 with scimType {scim_type!r}; "
-                "Table 9 gives invalidFilter",
-                [*target.setup_exchanges(), response.exchange],
-                [*target.setup_steps(), step],
-                rule="RFC 7644 §3.4.2.2, §3.12 Table 9",
-            )
-        ]
+    if response.status == 400 and _scim_type(response) not in (None, "invalidFilter"):
+        return [_wrong_filter_error(target, name, text, response, step)]
     return []
+
+
+def _wrong_filter_error(
+    target: FuzzTarget, name: str, text: str, response: ScimResponse, step: ReplayStep
+) -> Finding:
+    """A filter refused with a 400 whose ``scimType`` is not ``invalidFilter``: RFC 7644
+    §3.12 Table 9 gives ``invalidFilter`` for "the specified filter syntax was invalid …
+    or the specified attribute and filter comparison combination is not supported"."""
+    return Finding.of(
+        "error-shape",
+        f"filter {text!r} on /{name} answered 400 with scimType {_scim_type(response)!r}; "
+        "Table 9 gives invalidFilter",
+        [*target.setup_exchanges(), response.exchange],
+        [*target.setup_steps(), step],
+        rule="RFC 7644 §3.4.2.2, §3.12 Table 9",
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -461,14 +478,44 @@ def _accepting(
 
 
 def _closest(
-    resource_type: ResourceType, readings: list[JsonDict], actual: Any
+    resource_type: ResourceType,
+    readings: list[JsonDict],
+    actual: Any,
+    judged: set[Site] | None = None,
 ) -> tuple[JsonDict, list[str]]:
     """The first reading ``actual`` equals (no differences), else the first reading
-    with its differences: a target passes if it agrees with any reading."""
+    with its differences: a target passes if it agrees with any reading.
+    ``judged``: compare these sites only (:func:`_client_set`)."""
     for reading in readings:
-        if not differences(resource_type, reading, actual):
+        if not differences(resource_type, *_only(resource_type, judged, reading, actual)):
             return reading, []
-    return readings[0], differences(resource_type, readings[0], actual)
+    return readings[0], differences(
+        resource_type, *_only(resource_type, judged, readings[0], actual)
+    )
+
+
+def _client_set(
+    resource_type: ResourceType, drawn_on: JsonDict | None, body: Any, compat: Compat
+) -> set[Site] | None:
+    """The sites the client set: in the body it created the resource with, and in the
+    PATCH's result on it. Only these are compared: an attribute the client never set
+    holds what the provider assigns, and may change with it (RFC 7644 §3.3, "the
+    server is free to alter and/or ignore POSTed content"; a ``name.formatted``
+    the provider derives from ``displayName``). None (no drawn body): compare all."""
+    if drawn_on is None:
+        return None
+    after = _accepting(drawn_on, body, resource_type, compat)
+    results = [] if isinstance(after, ScimError) else after
+    return assigned(resource_type, drawn_on).union(*(assigned(resource_type, r) for r in results))
+
+
+def _only(
+    resource_type: ResourceType, judged: set[Site] | None, expected: Any, actual: Any
+) -> tuple[Any, Any]:
+    """``expected`` and ``actual`` reduced to the ``judged`` sites (both unchanged: None)."""
+    if judged is None or not isinstance(actual, dict):
+        return expected, actual
+    return only(resource_type, judged, expected), only(resource_type, judged, actual)
 
 
 def _store_may_refuse(target: FuzzTarget, resource_type: ResourceType, expected: JsonDict) -> bool:
@@ -481,7 +528,13 @@ def _store_may_refuse(target: FuzzTarget, resource_type: ResourceType, expected:
 
 
 def patch_oracle(
-    target: FuzzTarget, endpoint: str, resource_id: str, body: Any, compat: Compat = DEFAULT
+    target: FuzzTarget,
+    endpoint: str,
+    resource_id: str,
+    body: Any,
+    compat: Compat = DEFAULT,
+    *,
+    drawn_on: JsonDict | None = None,
 ) -> list[Finding]:
     """A PATCH does what the core does to the target's own pre-image (RFC 7644 §3.5.2).
 
@@ -495,6 +548,13 @@ def patch_oracle(
       "the entire request fails"), and if even the strict core accepts,
       ``patch-differential`` — unless a store rule the core cannot see
       explains it (uniqueness 409, a member id that does not exist).
+
+    ``drawn_on``: the state a valid ``body`` was drawn against (the core's
+    pre-image of the body the target was sent). The target may store less or
+    add defaults (RFC 7644 §3.3: "the server is free to alter and/or ignore
+    POSTed content"); when its pre-image differs so that the core refuses
+    ``body`` on it (a value filter that now selects nothing), the PATCH tests
+    nothing and the example is discarded, never judged.
     """
     name = endpoint_name(endpoint)
     resource_type = resource_type_of(name)
@@ -503,12 +563,17 @@ def patch_oracle(
         return invariants(before, target)
     pre = canonical(before.body, resource_type)
     readings = _accepting(pre, body, resource_type, compat)
+    if (
+        drawn_on is not None
+        and isinstance(readings, ScimError)
+        and not isinstance(_accepting(drawn_on, body, resource_type, compat), ScimError)
+    ):
+        target.discard("the PATCH drawn for the body sent does not apply to the target's copy")
     answer = target.patch(name, resource_id, body)
     after = target.get(name, resource_id)
     findings = invariants(answer, target) + invariants(after, target)
-    placeholder = str(target.template(resource_id))
     patch_step = _step(answer, target, "")
-    get_step = ReplayStep("GET", f"/{name}/{placeholder}", None, "")
+    get_step = ReplayStep("GET", target.template_path(item_path(name, resource_id)), None, "")
     evidence = [*target.setup_exchanges(), before.exchange, answer.exchange, after.exchange]
     setup = target.setup_steps()
 
@@ -519,7 +584,7 @@ def patch_oracle(
             replace(patch_step, expect=patch_expect),
             replace(get_step, expect=get_expect),
         ]
-        return Finding.of(kind, str(target.template(summary)), evidence, steps)
+        return Finding.of(kind, target.template_text(summary), evidence, steps)
 
     shown = json.dumps(body, ensure_ascii=False)
     what = f"PATCH /{name}/{resource_id} {shown if len(shown) < 300 else shown[:300] + '…'}"
@@ -545,7 +610,8 @@ def patch_oracle(
                 )
             )
             return findings
-        verdict, diff = _closest(resource_type, readings, after.body)
+        judged = _client_set(resource_type, drawn_on, body, compat)
+        verdict, diff = _closest(resource_type, readings, after.body, judged)
         expected_text = json.dumps(target.template(_visible(verdict, resource_type)))
         if diff:
             findings.append(
@@ -557,7 +623,7 @@ def patch_oracle(
                 )
             )
         elif answer.status == 200 and isinstance(answer.body, dict):
-            diff = differences(resource_type, verdict, answer.body)
+            diff = differences(resource_type, *_only(resource_type, judged, verdict, answer.body))
             if diff:
                 findings.append(
                     finding(
@@ -649,10 +715,10 @@ def paging_oracle(
             compile_filter(filter_text, resource_type_of(name))
         except ScimError:
             return []
-    walked = target.full_listing(name, filter_text, page_size=max(page_size, 1))
+    walked = target.full_listing(name, filter_text, page_size=max(page_size, 1), kind="paging")
     if isinstance(walked, Finding):
         return [walked]
-    whole = target.full_listing(name, filter_text)
+    whole = target.full_listing(name, filter_text, kind="paging")
     if isinstance(whole, Finding):
         return [whole]
     a = sorted(item["id"] for item in walked)
@@ -702,12 +768,14 @@ def membership_oracle(target: FuzzTarget) -> list[Finding]:
     }
     problems = []
     for user_id, group_id in sorted(members - listed):
-        problems.append(f"User {user_id} is a member of Group {group_id} but its groups omit it")
+        problems.append(
+            f"User {user_id!r} is a member of Group {group_id!r} but its groups omit it"
+        )
     for user_id, group_id in sorted(listed - members):
-        problems.append(f"User {user_id} lists Group {group_id}, whose members omit it")
+        problems.append(f"User {user_id!r} lists Group {group_id!r}, whose members omit it")
     if not problems:
         return []
-    summary = str(target.template("; ".join(problems)))
+    summary = target.template_text("; ".join(problems))
     exchanges = target.setup_exchanges() + list(target.client.exchanges[-2:])
     scope = target.scoped("Users", None)
     listing = list_path("Users", {"filter": scope} if scope else {})

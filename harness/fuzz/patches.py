@@ -413,13 +413,17 @@ def _rename(draw: st.DrawFn, ctx: _Context) -> JsonDict | None:
 
 
 def _external_id(draw: st.DrawFn, ctx: _Context) -> JsonDict | None:
-    """``externalId`` (case-exact, unique per type on the reference server) from the id."""
+    """``externalId`` (case-exact, unique per type on the reference server) from the
+    resource's own name: it stays inside the run prefix, and so unique across the
+    campaign (:meth:`FuzzTarget.stamp`), without the id — the state a PATCH is drawn
+    against is the core's pre-image of the body sent, which has none yet."""
     op = draw(st.sampled_from(["replace", "remove"]))
     if op == "remove":
         return {"op": _op_name(draw, op), "path": "externalId"}
+    name = ctx.state.get("userName", ctx.state.get("displayName", ""))
     token = draw(name_tokens())
     return {"op": _op_name(draw, op), "path": "externalId",
-            "value": f"ext-{ctx.state.get('id', '')}-{token}"}  # fmt: skip
+            "value": f"{str(name)[:200]}~ext-{token}"}  # fmt: skip
 
 
 def _members(draw: st.DrawFn, ctx: _Context) -> JsonDict | None:
@@ -728,7 +732,7 @@ def _read_only_meta(rt: ResourceType, state: JsonDict, compat: Compat) -> JsonDi
 
 
 def _read_only_id(rt: ResourceType, state: JsonDict, compat: Compat) -> JsonDict:
-    return {"op": "replace", "path": "id", "value": f"{state.get('id', '')}-changed"}
+    return {"op": "replace", "path": "id", "value": "zz-not-this-id-9q"}
 
 
 def _read_only_groups(rt: ResourceType, state: JsonDict, compat: Compat) -> JsonDict | None:

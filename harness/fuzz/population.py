@@ -121,6 +121,14 @@ def _group_key(body: dict[str, Any]) -> str:
     return str(body.get("displayName", "")).casefold()
 
 
+def _stamped(
+    target: FuzzTarget, endpoint: str, bodies: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Every chunk's first body is hypothesis' simplest one: stamped with a serial, it
+    never repeats a name a soft-deleting target still keeps (:meth:`FuzzTarget.stamp`)."""
+    return [target.stamp(endpoint, body) for body in bodies]
+
+
 def build_population(
     target: FuzzTarget, chunk_seed: int, users: int = USERS, groups: int = GROUPS
 ) -> Population:
@@ -132,18 +140,19 @@ def build_population(
     """
     rng = random.Random(chunk_seed)
     first = _distinct(drawn(user_bodies(target.prefix), users // 2, chunk_seed), _user_key)
-    created, findings = create_all(target, "Users", first)
+    created, findings = create_all(target, "Users", _stamped(target, "Users", first))
     if findings:
         return Population({}, findings)
     managers = [resource["id"] for resource in created]
     more = drawn(user_bodies(target.prefix, managers), users - len(first), chunk_seed + 1)
     taken = {_user_key(body) for body in first}
     rest = [body for body in _distinct(more, _user_key) if _user_key(body) not in taken]
-    more_created, findings = create_all(target, "Users", rest)
+    more_created, findings = create_all(target, "Users", _stamped(target, "Users", rest))
     if findings:
         return Population({}, findings)
     ids = managers + [resource["id"] for resource in more_created]
     bodies = _distinct(drawn(group_bodies(target.prefix), groups, chunk_seed + 2), _group_key)
+    bodies = _stamped(target, "Groups", bodies)
     for index, body in enumerate(bodies):
         chosen = [] if index == len(bodies) - 1 else rng.sample(ids, rng.randint(1, len(ids)))
         body["members"] = [{"value": member} for member in chosen]

@@ -61,6 +61,7 @@ from hypothesis.stateful import (
 )
 
 from harness.client import ScimResponse
+from harness.fuzz.allowances import Site, assigned
 from harness.fuzz.findings import Finding, FindingsFailed, ReplayStep
 from harness.fuzz.oracles import LENIENT, STRICT, core_patch, differences, invariants
 from harness.fuzz.patches import invalid_patch_bodies, patch_bodies
@@ -127,6 +128,8 @@ class ScimStateMachine(RuleBasedStateMachine):
         #: What each live resource must hold (core internal form, no id/meta).
         self.model: dict[Key, JsonDict] = {}
         self.deleted: set[Key] = set()
+        #: The attribute sites the client ever wrote, per resource (allowances.Site).
+        self.ever_set: dict[Key, set[Site]] = {}
         #: Changed since the invariants last read them back (live / deleted).
         self.dirty: set[Key] = set()
         self.unchecked: set[Key] = set()
@@ -154,7 +157,7 @@ class ScimStateMachine(RuleBasedStateMachine):
         self.steps.append(
             ReplayStep(
                 exchange.method,
-                str(self.target.template(path)),
+                self.target.template_path(path),
                 self.target.template(body),
                 expect,
             )
@@ -166,7 +169,7 @@ class ScimStateMachine(RuleBasedStateMachine):
 
     def raise_findings(self, findings: list[Finding]) -> None:
         for finding in findings:
-            finding.summary = str(self.target.template(finding.summary))
+            finding.summary = self.target.template_text(finding.summary)
             finding.exchanges = list(self.target.client.exchanges)
             finding.steps = list(self.steps)
         failure = FindingsFailed(findings)
@@ -200,6 +203,24 @@ class ScimStateMachine(RuleBasedStateMachine):
             return body
         listed = _member_values(self.model.get(("Groups", str(body.get("id"))), {}))
         return drop_dangling_members(body, self._deleted_users(), listed)
+
+    def _differences(self, endpoint: str, resource_id: str, body: Any) -> list[str]:
+        """How the target's ``body`` differs from the model in what the client set.
+
+        A provider may add defaults to attributes the client left unassigned
+        and drop attributes its ``/Schemas`` does not declare (RFC 7644 §3.3,
+        :mod:`harness.fuzz.allowances`); everything else the client wrote must
+        be there as the core computes it.
+        """
+        key = (endpoint, resource_id)
+        resource_type = resource_type_of(endpoint)
+        model = self.model[key]
+        allowances = self.target.allowances
+        served = self._served(endpoint, body)
+        if isinstance(served, dict):
+            ever = frozenset(self.ever_set.get(key, ()))
+            served = allowances.served(key, resource_type, model, served, ever)
+        return differences(resource_type, allowances.expected(resource_type, model), served)
 
     def _live(self, endpoint: str) -> Iterable[tuple[str, JsonDict]]:
         return ((rid, res) for (ep, rid), res in self.model.items() if ep == endpoint)
@@ -279,7 +300,7 @@ class ScimStateMachine(RuleBasedStateMachine):
         expected = _core(
             lambda compat: prepare_replace(before, copy.deepcopy(body), resource_type, compat)
         )
-        response = self.target.target.put(f"/{endpoint}/{resource_id}", body)
+        response = self.target.put(endpoint, resource_id, body)
         self._judge_write("PUT", endpoint, resource_id, response, expected)
 
     def _patch(self, endpoint: str, resource_id: str, body: Any) -> None:
@@ -304,7 +325,6 @@ class ScimStateMachine(RuleBasedStateMachine):
         conformant target meets (the one this answer broke, if any), so that a
         replay of the finding checks that very request.
         """
-        key = (endpoint, resource_id)
         where = f"{method} /{endpoint}/{resource_id}"
         conflict = (
             response.status == 409
@@ -326,9 +346,7 @@ class ScimStateMachine(RuleBasedStateMachine):
         if expected.refusal is None and not conflict:
             self.fail(VALID_REJECTED, f"{where} of a valid request → {_refused(response)}")
         after = self._checked(self.target.get(endpoint, resource_id), "unchanged")
-        changed = differences(
-            resource_type_of(endpoint), self.model[key], self._served(endpoint, after.body)
-        )
+        changed = self._differences(endpoint, resource_id, after.body)
         if after.status == 200 and changed:
             kind = (
                 ("patch-not-atomic", "RFC 7644 §3.5.2")
@@ -343,6 +361,7 @@ class ScimStateMachine(RuleBasedStateMachine):
         key = (endpoint, resource_id)
         before = self.model.get(key)
         self.model[key] = resource
+        self.ever_set.setdefault(key, set()).update(assigned(resource_type_of(endpoint), resource))
         self.dirty.add(key)
         if endpoint == "Groups":
             for state in (before, resource):
@@ -363,7 +382,7 @@ class ScimStateMachine(RuleBasedStateMachine):
                 f"{what} for {endpoint}/{resource_id} carries id {body.get('id')!r}",
             )
         expected = self.model[(endpoint, resource_id)]
-        found = differences(resource_type_of(endpoint), expected, self._served(endpoint, body))
+        found = self._differences(endpoint, resource_id, body)
         if found:
             # The write was recorded with its status (or as ``setup``); what it broke
             # is its answer's content, so that is what a replay must check.
@@ -483,7 +502,7 @@ class ScimStateMachine(RuleBasedStateMachine):
                     ("id-unstable", "RFC 7643 §3.1"),
                     f"GET /{endpoint}/{resource_id} carries id {body.get('id')!r}",
                 )
-            found = differences(resource_type_of(endpoint), expected, self._served(endpoint, body))
+            found = self._differences(endpoint, resource_id, body)
             if found:
                 self.fail(STATE_DIFFERENTIAL, f"{endpoint}/{resource_id}: {'; '.join(found)}")
             served[(endpoint, resource_id)] = body
@@ -527,7 +546,7 @@ class ScimStateMachine(RuleBasedStateMachine):
             }
             if listed != member_of:
                 problems.append(
-                    f"User {user_id}: groups {sorted(listed)}, member of {sorted(member_of)}"
+                    f"User {user_id!r}: groups {sorted(listed)}, member of {sorted(member_of)}"
                 )
         if problems:
             self.fail(("membership-asymmetric", "RFC 7643 §4.1.2, §4.2"), "; ".join(problems))

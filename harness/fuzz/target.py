@@ -17,18 +17,28 @@ invariants are judged on the whole walk; a walk that reaches
 
 from __future__ import annotations
 
-import json
+import itertools
 import secrets
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlencode
+
+from hypothesis import reject
 
 from harness.client import Exchange, ScimClient, ScimResponse
 from harness.conformance.capabilities import Capabilities
 from harness.conformance.scoping import named_with
 from harness.conformance.target import Leftover, Target
+from harness.fuzz.allowances import Allowances, declared_in
 from harness.fuzz.findings import Finding, ReplayStep
+from harness.fuzz.placeholders import (
+    segment,
+    template_path,
+    template_text,
+    template_value,
+)
 from harness.scim.schema import GROUP, USER, ResourceType
 
 #: Page size of a full listing (RFC 7644 §3.4.2.4); lowered to ``filter.maxResults``.
@@ -63,6 +73,12 @@ def resource_type_of(endpoint: str) -> ResourceType:
 def new_prefix() -> str:
     """A run prefix long enough for the prefix sweep (``scimh-fz-1a2b3c-``)."""
     return f"scimh-fz-{secrets.token_hex(3)}-"
+
+
+def item_path(endpoint: str, resource_id: str) -> str:
+    """``/Users/{id}`` with the id percent-encoded: an id is an opaque string the
+    provider chooses (RFC 7643 §3.1) and may hold ``/``, ``?`` or spaces."""
+    return f"/{endpoint_name(endpoint)}/{segment(resource_id)}"
 
 
 def list_path(endpoint: str, params: Mapping[str, str | int]) -> str:
@@ -100,6 +116,11 @@ class FuzzTarget:
         #: The current chunk's population (:meth:`fixture`), read by every example.
         self._fixture: list[Record] = []
         self._page = LISTING_PAGE
+        #: Examples discarded because a precondition failed, by reason (:meth:`discard`).
+        self.discards: Counter[str] = Counter()
+        #: Defaults the target showed and the attributes it declares (judging the model).
+        self.allowances = Allowances()
+        self._stamps = itertools.count(1)
 
     @classmethod
     def for_url(
@@ -134,13 +155,16 @@ class FuzzTarget:
         return self.target.removed
 
     def discover(self) -> None:
-        """Read ``/ServiceProviderConfig`` (bulk for cleanup, ``filter.maxResults``)."""
+        """Read ``/ServiceProviderConfig`` (bulk for cleanup, ``filter.maxResults``) and
+        ``/Schemas`` (the attributes the target may drop, :mod:`harness.fuzz.allowances`)."""
         spc = self.client.get("/ServiceProviderConfig")
         caps = Capabilities.from_spc(spc.body if spc.status == 200 else None)
         self.target.capabilities = caps
         limit = caps.limits.get("filter.maxResults")
         if limit and limit > 0:
             self._page = min(LISTING_PAGE, limit)
+        schemas = self.client.get("/Schemas")
+        self.allowances.declared = declared_in(schemas.body) if schemas.status == 200 else None
 
     def scoped(self, endpoint: str, text: str | None) -> str | None:
         """The filter as sent: ``text`` as drawn, on a private and a shared target alike.
@@ -153,6 +177,35 @@ class FuzzTarget:
         """
         endpoint_name(endpoint)
         return text or None
+
+    # -- names and preconditions -------------------------------------------------
+
+    def stamp(self, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
+        """``body`` with a campaign-wide serial after the run prefix of each unique name.
+
+        Hypothesis draws the same simplest names again and again (and a shrink
+        replays an example), while a provider that only soft-deletes keeps a
+        deleted resource's ``userName`` taken (RFC 7643 §4.1.1 "uniqueness:
+        server" says nothing of deleted ones): a repeated name is then a 409 that
+        says nothing about the rule under test. The serial is not drawn, so the
+        example's draws do not depend on it, and it has a fixed width, so no
+        strategy sees a name of another length on a replay.
+        """
+        serial = f"{next(self._stamps):07x}."
+        out = dict(body)
+        for name in (NAME_ATTRIBUTE[endpoint_name(endpoint)], "externalId"):
+            value = out.get(name)
+            if isinstance(value, str) and value.startswith(self.prefix):
+                out[name] = f"{self.prefix}{serial}{value[len(self.prefix) :]}"
+        return out
+
+    def discard(self, reason: str) -> NoReturn:
+        """End the current example as one that tests nothing: a precondition the target
+        refused (a setup POST, say) is no finding and no crash. Counted by ``reason``
+        (the campaign reports "12 examples discarded: setup POST refused with 409")
+        and rejected the ``hypothesis.reject()`` way, so hypothesis draws another."""
+        self.discards[reason] += 1
+        reject()
 
     # -- requests ----------------------------------------------------------------
 
@@ -169,13 +222,16 @@ class FuzzTarget:
         return response, resource_id
 
     def get(self, endpoint: str, resource_id: str) -> ScimResponse:
-        return self.target.get(f"/{endpoint_name(endpoint)}/{resource_id}")
+        return self.target.get(item_path(endpoint, resource_id))
 
     def patch(self, endpoint: str, resource_id: str, body: Any) -> ScimResponse:
-        return self.target.patch(f"/{endpoint_name(endpoint)}/{resource_id}", body)
+        return self.target.patch(item_path(endpoint, resource_id), body)
+
+    def put(self, endpoint: str, resource_id: str, body: Any) -> ScimResponse:
+        return self.target.put(item_path(endpoint, resource_id), body)
 
     def delete(self, endpoint: str, resource_id: str) -> ScimResponse:
-        return self.target.delete(f"/{endpoint_name(endpoint)}/{resource_id}")
+        return self.target.delete(item_path(endpoint, resource_id))
 
     def list_page(
         self, endpoint: str, filter_text: str | None, start_index: int, count: int
@@ -192,6 +248,7 @@ class FuzzTarget:
         page_size: int | None = None,
         *,
         first: ScimResponse | None = None,
+        kind: str = "listing-broken",
     ) -> list[dict[str, Any]] | Finding:
         """Every resource of the run matching ``filter``, page by page (RFC 7644 §3.4.2.4).
 
@@ -200,7 +257,10 @@ class FuzzTarget:
         instead when the pages cannot be trusted: a page that is not a
         ListResponse, 5xx, ``totalResults`` changing between pages, a resource
         seen twice, or pages that end before ``totalResults`` resources came.
-        ``first`` is page 1 when the caller already asked for it.
+        ``first`` is page 1 when the caller already asked for it. ``kind``: the
+        finding's kind — ``paging`` for the paging property, whose rule this is;
+        ``listing-broken`` for a listing another property needed (a filter's
+        result, the population), so a filter run is not reported as "paging".
         """
         from harness.fuzz.oracles import invariants, listing_problem
 
@@ -224,7 +284,7 @@ class FuzzTarget:
                 return broken[0]
             problem = listing_problem(response, size, total)
             if problem is not None:
-                return self.paging_finding(endpoint, text, size, problem, exchanges)
+                return self.paging_finding(endpoint, text, size, problem, exchanges, kind)
             body = response.body
             total = body["totalResults"]
             items = [item for item in body.get("Resources") or [] if isinstance(item, dict)]
@@ -239,7 +299,7 @@ class FuzzTarget:
                     )
                 if item_id in seen:
                     problem = f"resource {item_id} appears on two pages (startIndex {start})"
-                    return self.paging_finding(endpoint, text, size, problem, exchanges)
+                    return self.paging_finding(endpoint, text, size, problem, exchanges, kind)
                 seen.add(item_id)
                 collected.append(item)
             start += len(items)
@@ -253,21 +313,27 @@ class FuzzTarget:
             )
         if total is not None and len(collected) != total:
             problem = f"the pages hold {len(collected)} resources, totalResults says {total}"
-            return self.paging_finding(endpoint, text, size, problem, exchanges)
+            return self.paging_finding(endpoint, text, size, problem, exchanges, kind)
         return collected if self.private else [item for item in collected if ours(item)]
 
     def paging_finding(
-        self, endpoint: str, text: str | None, size: int, problem: str, exchanges: list[Exchange]
+        self,
+        endpoint: str,
+        text: str | None,
+        size: int,
+        problem: str,
+        exchanges: list[Exchange],
+        kind: str = "paging",
     ) -> Finding:
         ids = " ".join(self.template(i) for i in self.created_ids())
         query = {"filter": text} if text else {}
         step = ReplayStep(
-            "GET", self.template(list_path(endpoint, query)), None, f"paging {size} ids"
+            "GET", self.template_path(list_path(endpoint, query)), None, f"paging {size} ids"
         )
         if ids:
             step = ReplayStep(step.method, step.path, None, f"paging {size} ids {ids}")
         return Finding.of(
-            "paging", problem, self.setup_exchanges() + exchanges, [*self.setup_steps(), step]
+            kind, problem, self.setup_exchanges() + exchanges, [*self.setup_steps(), step]
         )
 
     # -- the example's record ----------------------------------------------------
@@ -283,15 +349,18 @@ class FuzzTarget:
         return [record for record in (*self._fixture, *self._setup) if record[2] is not None]
 
     def template(self, value: Any, ids: list[str] | None = None) -> Any:
-        """``value`` with each id created for this example (its fixture's first) replaced
-        by ``{idN}``; ``ids``: number these ids instead (a reduced reproducer)."""
-        ids = self.created_ids() if ids is None else ids
-        if not ids:
-            return value
-        text = json.dumps(value)
-        for index, resource_id in enumerate(ids):
-            text = text.replace(resource_id, f"{{id{index}}}")
-        return json.loads(text)
+        """A JSON value with each id created for this example (its fixture's first)
+        replaced by ``{idN}`` where it is a whole value (:mod:`harness.fuzz.placeholders`);
+        ``ids``: number these ids instead (a reduced reproducer)."""
+        return template_value(value, self.created_ids() if ids is None else ids)
+
+    def template_path(self, path: str, ids: list[str] | None = None) -> str:
+        """A request path with the example's ids as ``{idN}`` (segments, filter literals)."""
+        return template_path(path, self.created_ids() if ids is None else ids)
+
+    def template_text(self, text: str, ids: list[str] | None = None) -> str:
+        """A sentence with the example's ids, quoted or as path segments, as ``{idN}``."""
+        return template_text(text, self.created_ids() if ids is None else ids)
 
     def setup_steps(self) -> list[ReplayStep]:
         return [step for step, _, _ in self._records()]
@@ -340,15 +409,3 @@ class FuzzTarget:
 
     def close(self) -> None:
         self.client.close()
-
-
-def _untemplated(body: Any, ids: list[str]) -> str:
-    """``body`` as JSON text with ``{idN}`` back to the N-th id."""
-    text = json.dumps(body)
-    for index, resource_id in enumerate(ids):
-        text = text.replace(f"{{id{index}}}", resource_id)
-    return text
-
-
-def _untemplated_value(body: Any, ids: list[str]) -> Any:
-    return json.loads(_untemplated(body, ids))

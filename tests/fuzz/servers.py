@@ -1,0 +1,173 @@
+"""Small fixture servers shaped like the field corpus: the reference server with one
+conformant habit of a real SCIM server (small integer ids, soft delete, defaults),
+so that a test shows the fuzzer judging such a server by the RFC, not by the
+reference server's own choices."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import types
+from typing import Any
+
+import pytest
+
+import harness.server.service as service
+from harness.scim.schema import USER_URN
+from harness.server.app import create_app
+from harness.server.config import ServerConfig
+from harness.server.faults import (
+    FAULTS_BY_NAME,
+    Fault,
+    FaultContext,
+    FaultyApp,
+    HttpRequest,
+    HttpResponse,
+    collection_of,
+    combine,
+    item_of,
+    member,
+    on_list,
+    on_resources,
+    reject_filter,
+    scim_error,
+)
+
+TOKEN = "scimh-fixture-token-5a5a5a"
+
+Call = Any
+JsonDict = dict[str, Any]
+
+
+def integer_id_app(monkeypatch: pytest.MonkeyPatch, config: ServerConfig | None = None) -> Any:
+    """The reference server assigning ids ``"1"``, ``"2"``, ``"3"`` … (RFC 7643 §3.1 lets
+    the provider choose any unique string; several field servers count rows)."""
+    numbers = itertools.count(1)
+    monkeypatch.setattr(service, "uuid", types.SimpleNamespace(uuid4=lambda: next(numbers)))
+    return create_app(config or ServerConfig(token=TOKEN))
+
+
+async def _soft_delete(request: HttpRequest, call: Call, context: FaultContext) -> HttpResponse:
+    """DELETE answers 204 and the resource is gone, but its userName stays taken: a
+    later POST of that name is a 409 uniqueness (a server that only flags rows deleted)."""
+    taken = context.remembered("taken")
+    names = context.remembered("names")
+    if request.method == "POST" and collection_of(request.path) == "Users":
+        body = request.json()
+        key = member(body, "userName")
+        name = body.get(key) if key is not None else None
+        if isinstance(name, str) and name.casefold() in taken:
+            return scim_error(409, "uniqueness", f"userName {name!r} is taken")
+        response = await call(request)
+        created = response.json() if isinstance(response.json(), dict) else {}
+        if response.status == 201 and isinstance(name, str):
+            names[str(created.get("id"))] = name.casefold()
+        return response
+    response = await call(request)
+    found = item_of(request.path)
+    if request.method == "DELETE" and found and response.status == 204:
+        name = names.pop(found[1], None)
+        if name is not None:
+            taken[name] = True
+    return response
+
+
+def variant_app(name: str, *, conformant: bool = True, **parts: Any) -> FaultyApp:
+    """The reference server wrapped in hooks that make it behave like a field server.
+
+    ``conformant``: the variant breaks no rule (the fuzzer must report nothing);
+    otherwise it plants a defect the fuzzer must find.
+    """
+    fault = Fault(
+        name,
+        "a field server's habit" if conformant else "a field server's defect",
+        "tests/fuzz/servers.py",
+        ("fuzz",),
+        **parts,
+    )
+    config = ServerConfig(token=TOKEN)
+    return FaultyApp(create_app(config), fault, config)
+
+
+def soft_delete_app() -> FaultyApp:
+    return variant_app("soft-delete", exchange=(_soft_delete,))
+
+
+async def _refuse_every_third_user(
+    request: HttpRequest, call: Call, context: FaultContext
+) -> HttpResponse:
+    """Every third POST /Users is a 409 whatever its content: a setup the fuzzer cannot
+    count on (a replayed example meets another answer than the first run)."""
+    seen = context.remembered("posts")
+    if request.method == "POST" and collection_of(request.path) == "Users":
+        seen["n"] = seen.get("n", 0) + 1
+        if seen["n"] % 3 == 0:
+            return scim_error(409, "uniqueness", "userName is taken")
+    return await call(request)
+
+
+def refusing_app() -> FaultyApp:
+    return variant_app("refuse-every-third-user", exchange=(_refuse_every_third_user,))
+
+
+def _filtered_total_off_by_one(body: JsonDict, params: dict[str, Any]) -> JsonDict:
+    if params.get("filter") and isinstance(body.get("totalResults"), int):
+        return {**body, "totalResults": body["totalResults"] + 1}
+    return body
+
+
+def filtered_total_app() -> FaultyApp:
+    """A defect: a filtered listing's ``totalResults`` counts one resource too many
+    (RFC 7644 §3.4.2: "the total number of results returned by the list or query")."""
+    return variant_app(
+        "filtered-total-off-by-one",
+        conformant=False,
+        response=(on_list(_filtered_total_off_by_one),),
+    )
+
+
+def _user_defaults(resource: JsonDict, request: HttpRequest, context: FaultContext) -> JsonDict:
+    """``active: true`` and an empty ``name.givenName`` on every User the client left
+    them off (a provider's column defaults; RFC 7644 §3.3 lets it alter POSTed content)."""
+    if USER_URN not in (resource.get("schemas") or []):
+        return resource
+    out = dict(resource)
+    out.setdefault("active", True)
+    name = out.get("name") if isinstance(out.get("name"), dict) else {}
+    out["name"] = {"givenName": "", **name}
+    return out
+
+
+def defaults_app(*defects: str) -> FaultyApp:
+    """The reference server adding User defaults, with the named planted faults too."""
+    habit = Fault(
+        "user-defaults", "a field server's habit", "tests/fuzz/servers.py", ("fuzz",),
+        response=(on_resources(_user_defaults),),
+    )  # fmt: skip
+    fault = combine("user-defaults-plus", habit, *(FAULTS_BY_NAME[name] for name in defects))
+    config = fault.server_config(ServerConfig(token=TOKEN))
+    return FaultyApp(create_app(config), fault, config)
+
+
+def _derived_name(resource: JsonDict, request: HttpRequest, context: FaultContext) -> JsonDict:
+    """``name.formatted`` derived from ``displayName`` (or ``userName``) on a User the client
+    gave no ``name``: the provider's own value, which follows a rename (as mlflow-oidc-auth
+    in the field corpus does)."""
+    if USER_URN not in (resource.get("schemas") or []) or resource.get("name"):
+        return resource
+    return {**resource, "name": {"formatted": resource.get("displayName") or resource.get(
+        "userName")}}  # fmt: skip
+
+
+def derived_name_app() -> FaultyApp:
+    return variant_app("derived-name", response=(on_resources(_derived_name),))
+
+
+def no_sw_app() -> FaultyApp:
+    """``sw`` refused with 400 invalidFilter (RFC 7644 §3.12 Table 9 allows refusing a
+    comparison the provider does not support)."""
+    uses_sw = re.compile(r"\bsw\b", re.IGNORECASE).search
+    return variant_app(
+        "no-sw",
+        request=(reject_filter(lambda text: bool(uses_sw(text)), "sw is not supported"),),
+    )

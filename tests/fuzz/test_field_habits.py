@@ -1,0 +1,112 @@
+"""Field servers' conformant habits are not findings, and never crash a property.
+
+Issue 15: on a server that only soft-deletes, hypothesis aborted the PATCH
+properties with ``FlakyStrategyDefinition`` after a few examples (the PATCH
+was drawn from the server's answer to a setup POST, and a repeated userName
+was refused on the replay).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.fuzz.campaign import CampaignOptions, run_campaign
+from tests.fuzz.servers import (
+    TOKEN,
+    defaults_app,
+    derived_name_app,
+    filtered_total_app,
+    no_sw_app,
+    refusing_app,
+    soft_delete_app,
+)
+
+PATCH_PROPERTIES = ["patch-users", "patch-groups", "invalid-patches"]
+
+
+@pytest.mark.parametrize("name", [*PATCH_PROPERTIES, "paging", "filters-users", "stateful"])
+def test_a_soft_deleting_server_runs_every_property_to_its_budget(name: str) -> None:
+    examples = 15 if name == "stateful" else 60
+    options = CampaignOptions(
+        app=soft_delete_app(), token=TOKEN, seed=5, properties=[name], max_examples=examples
+    )
+    result = run_campaign(options)
+    (prop,) = result.properties
+    assert prop.error is None, prop.error
+    assert prop.stopped == "examples" and prop.examples >= examples
+    assert result.findings == [], "\n\n".join(f.text() for f in result.findings)
+    assert not prop.to_json().get("discarded"), prop.to_json()
+
+
+@pytest.mark.parametrize("name", PATCH_PROPERTIES)
+def test_a_refused_setup_post_discards_the_example(name: str) -> None:
+    options = CampaignOptions(
+        app=refusing_app(), token=TOKEN, seed=5, properties=[name], max_examples=40
+    )
+    result = run_campaign(options)
+    (prop,) = result.properties
+    assert prop.error is None, prop.error
+    assert result.findings == [], "\n\n".join(f.text() for f in result.findings)
+    assert prop.stopped == "examples"
+    assert prop.to_json()["discarded"].get("setup POST /Users refused with 409", 0) > 0
+
+
+def test_a_broken_listing_in_a_filter_run_is_not_called_paging() -> None:
+    """The kind names the property's rule: ``paging`` only where paging is judged
+    (a filter property met a broken listing: ``listing-broken``, RFC 7644 §3.4.2)."""
+    kinds = {}
+    for name in ("filters-users", "paging"):
+        options = CampaignOptions(
+            app=filtered_total_app(), token=TOKEN, seed=3, properties=[name], max_examples=30
+        )
+        kinds[name] = {finding.kind for finding in run_campaign(options).findings}
+    assert kinds["filters-users"] == {"listing-broken"}, kinds
+    assert kinds["paging"] == set(), kinds  # paging walks the unfiltered listing
+
+
+def test_stateful_reports_the_deleted_user_not_the_defaults() -> None:
+    """Defaults (``active: true``, ``name.givenName: ""``) are the provider's to add
+    (RFC 7644 §3.3); a deleted user still answering 200 breaks §3.6."""
+    from hypothesis import HealthCheck, settings
+
+    from harness.fuzz.stateful import run_machine
+    from harness.fuzz.target import FuzzTarget
+
+    config = settings(max_examples=60, stateful_step_count=8, deadline=None, database=None,
+                      suppress_health_check=list(HealthCheck))  # fmt: skip
+    clean = FuzzTarget.for_app(defaults_app(), TOKEN)
+    clean.discover()
+    assert run_machine(clean, config, seed=6) == []
+    clean.close()
+
+    target = FuzzTarget.for_app(defaults_app("delete-not-deleting"), TOKEN)
+    target.discover()
+    findings = run_machine(target, config, seed=6)
+    target.close()
+    assert [f.kind for f in findings] == ["state-differential"], [f.summary for f in findings]
+    assert "after its DELETE" in findings[0].summary
+
+
+def test_a_value_the_provider_derives_is_not_judged_by_the_patch_oracle() -> None:
+    """Only what the client set is compared: ``name.formatted`` the provider derives
+    from ``displayName`` may follow a PATCH of ``displayName`` (RFC 7644 §3.3)."""
+    options = CampaignOptions(
+        app=derived_name_app(), token=TOKEN, seed=5, properties=["patch-users"], max_examples=80
+    )
+    result = run_campaign(options)
+    (prop,) = result.properties
+    assert prop.error is None, prop.error
+    assert result.findings == [], "\n\n".join(f.text() for f in result.findings)
+
+
+@pytest.mark.parametrize("name", ["filters-users", "filters-groups", "paging", "patch-groups"])
+def test_a_target_refusing_sw_is_judged_without_it(name: str) -> None:
+    """No listing, sweep or population of the fuzzer sends ``sw`` (RFC 7644 §3.12)."""
+    options = CampaignOptions(
+        app=no_sw_app(), token=TOKEN, seed=9, properties=[name], max_examples=40, private=False
+    )
+    result = run_campaign(options)
+    (prop,) = result.properties
+    assert prop.error is None, prop.error
+    assert result.findings == [], "\n\n".join(f.text() for f in result.findings)
+    assert result.leftovers == []
