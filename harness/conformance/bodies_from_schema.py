@@ -138,8 +138,22 @@ def _folded(values: tuple[str, ...]) -> set[str]:
     return {value.casefold() for value in values}
 
 
+#: Values for the RFC 7643 §4.1 attributes whose shape targets check beyond their type
+#: (``emails.value`` an address, RFC 7643 §4.1.2), when the target declares them
+#: required and a body lacks them — even when its ``/Schemas`` omits their sub-attributes.
+KNOWN_PLACEHOLDERS: dict[str, Callable[[Callable[[str], str]], Any]] = {
+    "emails": lambda fresh: [
+        {"value": f"{fresh('mail')}@example.com", "type": "work", "primary": True}
+    ],
+    "name": lambda fresh: {"givenName": fresh("given"), "familyName": fresh("family")},
+}
+
+
 def placeholder(declared: Declared, fresh: Callable[[str], str]) -> Any:
     """A value for a required attribute the body lacks (RFC 7643 §2.2 ``required``)."""
+    known = KNOWN_PLACEHOLDERS.get(declared.name.casefold())
+    if known is not None and declared.type == COMPLEX:
+        return known(fresh)
     if declared.canonical_values:
         one: Any = declared.canonical_values[0]
     elif declared.type == COMPLEX:

@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.conformance.discovery import Discovery
 from harness.scim.schema import READ_ONLY, ResourceType
 
 JsonDict = dict[str, Any]
@@ -192,16 +193,12 @@ _NOTHING = object()
 _COMMON = frozenset({"schemas", "id", "externalid", "meta"})
 
 
-def declared_in(body: Any) -> frozenset[tuple[str, str]] | None:
-    """The (schema URN, attribute) pairs a ``/Schemas`` answer declares (RFC 7643 §7,
-    RFC 7644 §4: a ListResponse of schema resources, or a bare array as some
-    providers serve it); None when it declares nothing readable."""
-    items = body.get("Resources") if isinstance(body, Mapping) else body
-    found: set[tuple[str, str]] = set()
-    for schema in items if isinstance(items, list) else []:
-        if not isinstance(schema, Mapping) or not isinstance(schema.get("id"), str):
-            continue
-        for attribute in schema.get("attributes") or []:
-            if isinstance(attribute, Mapping) and isinstance(attribute.get("name"), str):
-                found.add((_key(schema["id"]), _key(attribute["name"])))
-    return frozenset(found) or None
+def declared_by(found: Discovery) -> frozenset[tuple[str, str]] | None:
+    """The (schema URN, attribute) pairs the target's ``/Schemas`` declares (RFC 7643 §7,
+    RFC 7644 §4), as the one reader of ``/Schemas`` read them
+    (:func:`harness.conformance.discovery.read_discovery`: a ListResponse, a bare
+    array, or each schema by id); None when it declares nothing readable."""
+    pairs = {
+        (_key(urn), _key(name)) for urn, names in (found.schemas or {}).items() for name in names
+    }
+    return frozenset(pairs) or None

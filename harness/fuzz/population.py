@@ -140,9 +140,13 @@ def build_population(
     """
     rng = random.Random(chunk_seed)
     first = _distinct(drawn(user_bodies(target.prefix), users // 2, chunk_seed), _user_key)
+    refused_before = target.discards.copy()
     created, findings = create_all(target, "Users", _stamped(target, "Users", first))
     if findings:
         return Population({}, findings)
+    if first and not created:
+        why = "; ".join(f"{n} × {r}" for r, n in (target.discards - refused_before).items())
+        raise PopulationRefused(f"the target refused every User of the population: {why}")
     managers = [resource["id"] for resource in created]
     more = drawn(user_bodies(target.prefix, managers), users - len(first), chunk_seed + 1)
     taken = {_user_key(body) for body in first}
@@ -186,4 +190,13 @@ def create_all(
             return created, broken
         if resource_id is not None and isinstance(response.body, dict):
             created.append(response.body)
+        elif response.status is not None and 400 <= response.status < 500:
+            # Counted with the examples' discards: the report says what the target refused.
+            target.discards[f"population: POST /{endpoint} refused with {response.status}"] += 1
     return created, []
+
+
+class PopulationRefused(RuntimeError):
+    """The target refused every User of a population: the filters would be judged on
+    nothing, and a property that checked nothing must not pass (an ``error`` with the
+    refusals; ``scim-harness run`` says which creations the target refuses)."""

@@ -243,7 +243,7 @@ class ScimStateMachine(RuleBasedStateMachine):
             while self._taken(endpoint, name, value, own_id):
                 value = f"{value}-{next(self._suffix)}"
             body[name] = value
-        return body
+        return self.target.required(endpoint, body)  # what the target's /Schemas requires
 
     def _taken(self, endpoint: str, name: str, value: str, own_id: str | None) -> bool:
         def same(other: Any) -> bool:

@@ -28,10 +28,12 @@ from urllib.parse import urlencode
 from hypothesis import reject
 
 from harness.client import Exchange, ScimClient, ScimResponse
+from harness.conformance.bodies_from_schema import with_required
 from harness.conformance.capabilities import Capabilities
+from harness.conformance.discovery import Discovery, read_discovery
 from harness.conformance.scoping import named_with
 from harness.conformance.target import Leftover, Target
-from harness.fuzz.allowances import Allowances, declared_in
+from harness.fuzz.allowances import Allowances, declared_by
 from harness.fuzz.findings import Finding, ReplayStep
 from harness.fuzz.placeholders import (
     segment,
@@ -120,6 +122,8 @@ class FuzzTarget:
         self.discards: Counter[str] = Counter()
         #: Defaults the target showed and the attributes it declares (judging the model).
         self.allowances = Allowances()
+        #: The target's /Schemas and /ResourceTypes (:meth:`discover`); unknown until read.
+        self.discovery = Discovery(None, "not read yet", None)
         self._stamps = itertools.count(1)
 
     @classmethod
@@ -163,8 +167,8 @@ class FuzzTarget:
         limit = caps.limits.get("filter.maxResults")
         if limit and limit > 0:
             self._page = min(LISTING_PAGE, limit)
-        schemas = self.client.get("/Schemas")
-        self.allowances.declared = declared_in(schemas.body) if schemas.status == 200 else None
+        self.discovery = read_discovery(self.target)
+        self.allowances.declared = declared_by(self.discovery)
 
     def scoped(self, endpoint: str, text: str | None) -> str | None:
         """The filter as sent: ``text`` as drawn, on a private and a shared target alike.
@@ -197,7 +201,25 @@ class FuzzTarget:
             value = out.get(name)
             if isinstance(value, str) and value.startswith(self.prefix):
                 out[name] = f"{self.prefix}{serial}{value[len(self.prefix) :]}"
-        return out
+        return self.required(endpoint, out, serial)
+
+    def required(self, endpoint: str, body: dict[str, Any], serial: str = "") -> dict[str, Any]:
+        """``body`` with what the target's ``/Schemas`` declares required and the body
+        lacks (RFC 7643 §2.2; :func:`~harness.conformance.bodies_from_schema.with_required`).
+
+        RFC 7643 §4.1.1 requires only ``userName``, and the strategies draw bodies
+        without ``displayName`` or ``emails``; a target that declares them required
+        refuses every such body, and its filters and PATCH would never be fuzzed.
+        The values are the run prefix and a serial (ASCII, an address for
+        ``emails``), never drawn, so the example's draws do not depend on them.
+        """
+        serial = serial or f"{next(self._stamps):07x}."
+        name = endpoint_name(endpoint)
+
+        def fresh(part: str) -> str:
+            return f"{self.prefix}{serial}{part}"
+
+        return with_required(name, body, self.discovery, fresh)
 
     def discard(self, reason: str) -> NoReturn:
         """End the current example as one that tests nothing: a precondition the target

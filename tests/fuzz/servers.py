@@ -171,3 +171,43 @@ def no_sw_app() -> FaultyApp:
         "no-sw",
         request=(reject_filter(lambda text: bool(uses_sw(text)), "sw is not supported"),),
     )
+
+
+#: What open-webui's /Schemas declares required on User besides userName.
+DECLARED_REQUIRED = ("displayName", "emails")
+
+
+def _declare_required(request: HttpRequest, response: HttpResponse, context: FaultContext) -> Any:
+    """``/Schemas`` marks :data:`DECLARED_REQUIRED` required (RFC 7643 §2.2, §7)."""
+    if request.method != "GET" or "/Schemas" not in request.path or response.status != 200:
+        return response
+    body = response.json()
+    schemas = body.get("Resources", [body]) if isinstance(body, dict) else []
+    for schema in schemas:
+        if isinstance(schema, dict) and schema.get("id") == USER_URN:
+            for attribute in schema.get("attributes", []):
+                if attribute.get("name") in DECLARED_REQUIRED:
+                    attribute["required"] = True
+    return response.with_json(body)
+
+
+def _refuse_without_required(request: HttpRequest, context: FaultContext) -> Any:
+    """A User written without an attribute the server declares required is refused
+    with 400 invalidValue (RFC 7644 §3.12), as the server's schema says it must be."""
+    writes = request.method == "POST" or (request.method == "PUT" and item_of(request.path))
+    if not writes or collection_of(request.path) != "Users":
+        return request
+    body = request.json()
+    missing = [n for n in DECLARED_REQUIRED if not isinstance(body, dict) or not body.get(n)]
+    if missing:
+        return scim_error(400, "invalidValue", f"required: {', '.join(missing)}")
+    return request
+
+
+def required_attributes_app() -> FaultyApp:
+    """The reference server requiring what open-webui declares required on User."""
+    return variant_app(
+        "declares-more-required",
+        request=(_refuse_without_required,),
+        response=(_declare_required,),
+    )

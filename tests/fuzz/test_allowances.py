@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from harness.fuzz.allowances import Allowances, declared_in
+from harness.conformance.discovery import Discovery
+from harness.fuzz.allowances import Allowances, declared_by
 from harness.fuzz.oracles import differences
 from harness.scim.schema import USER, USER_URN
 
@@ -31,10 +32,10 @@ def test_after_a_removal_only_the_same_default_may_come_back() -> None:
 
 
 def test_only_attributes_the_schemas_omit_may_be_dropped() -> None:
-    schemas = {"Resources": [{"id": USER_URN, "attributes": [{"name": "userName"}]}]}
-    allow = Allowances(declared=declared_in(schemas))
+    schemas = {USER_URN.casefold(): {"username": {"name": "userName"}}}
+    allow = Allowances(declared=declared_by(Discovery(schemas, "", None)))
     model = {**MODEL, "externalId": "e"}
     assert allow.expected(USER, model) == {"schemas": [USER_URN], "userName": "u",
                                            "externalId": "e"}  # fmt: skip
     assert Allowances().expected(USER, model) == model
-    assert declared_in({"Resources": []}) is None
+    assert declared_by(Discovery({}, "GET /Schemas → 404", None)) is None

@@ -18,6 +18,7 @@ from tests.fuzz.servers import (
     filtered_total_app,
     no_sw_app,
     refusing_app,
+    required_attributes_app,
     soft_delete_app,
 )
 
@@ -110,3 +111,41 @@ def test_a_target_refusing_sw_is_judged_without_it(name: str) -> None:
     assert prop.error is None, prop.error
     assert result.findings == [], "\n\n".join(f.text() for f in result.findings)
     assert result.leftovers == []
+
+
+@pytest.mark.parametrize("name", [*PATCH_PROPERTIES, "filters-users", "stateful"])
+def test_bodies_carry_what_the_server_declares_required(name: str) -> None:
+    """open-webui declares displayName and emails required on User (RFC 7643 §2.2) and
+    refuses Users without them: the drawn bodies get them, so nothing is discarded."""
+    examples = 10 if name == "stateful" else 40
+    options = CampaignOptions(
+        app=required_attributes_app(), token=TOKEN, seed=7, properties=[name],
+        max_examples=examples,
+    )  # fmt: skip
+    result = run_campaign(options)
+    (prop,) = result.properties
+    assert prop.error is None, prop.error
+    assert result.findings == [], "\n\n".join(f.text() for f in result.findings)
+    assert not prop.to_json().get("discarded"), prop.to_json()
+
+
+def test_a_population_the_server_refuses_entirely_is_an_error_not_a_pass() -> None:
+    """Filters judged on no resource check nothing: the property is an error naming the
+    refusals, never a pass."""
+    from harness.server.faults import HttpRequest, collection_of, scim_error
+    from tests.fuzz.servers import variant_app
+
+    def refuse_users(request: HttpRequest, context: object) -> object:
+        if request.method == "POST" and collection_of(request.path) == "Users":
+            return scim_error(400, "invalidValue", "no new users today")
+        return request
+
+    app = variant_app("refuses-users", conformant=False, request=(refuse_users,))
+    options = CampaignOptions(
+        app=app, token=TOKEN, seed=7, properties=["filters-users"], max_examples=20
+    )
+    result = run_campaign(options)
+    (prop,) = result.properties
+    assert prop.error and "refused every User of the population" in prop.error, prop.error
+    assert "POST /Users refused with 400" in prop.error
+    assert result.exit_code == 1
