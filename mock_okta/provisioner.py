@@ -428,7 +428,18 @@ class Provisioner:
         return matches[0] if matches else None
 
     def _list(self, path: str, **params: str | int) -> dict[str, Any]:
+        """One page of a listing; a page whose ``Resources`` are not resources fails the
+        step like any unreadable answer (RFC 7644 §3.4.2: "Resources" is a list of
+        resource objects), where reading on would crash or match nothing."""
         body: dict[str, Any] = self._send(Kind.LIST, "GET", f"{path}?{wire.query(**params)}").body
+        items = body.get("Resources")
+        if items is not None and (
+            not isinstance(items, list) or not all(isinstance(item, dict) for item in items)
+        ):
+            raise _Failed(
+                f"GET {path} answered a ListResponse whose Resources are not all resource "
+                "objects (RFC 7644 §3.4.2)"
+            )
         return body
 
 

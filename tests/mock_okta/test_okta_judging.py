@@ -39,6 +39,7 @@ from harness.server.faults import (
     faulty_app,
     is_listing,
     list_params,
+    on_list,
     on_resources,
     operations,
     scim_error,
@@ -412,3 +413,23 @@ def test_a_given_user_the_server_refuses_blocks_the_scenario(
     text = result.failure_text()
     assert text.count("blocked —") == 1  # one line for the steps the setup blocked
     assert "/work/" not in text and "mock_okta/scenarios/oin-spec-test.yaml" in text
+
+
+def _nested_resources(body: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """jackson 26.2.0's unfiltered listing: each resource wrapped in an array."""
+    if "filter" not in params:
+        body["Resources"] = [[item] for item in body.get("Resources", [])]
+    return body
+
+
+def test_a_listing_of_arrays_fails_the_import_and_never_crashes_the_harness() -> None:
+    result = run(
+        "secrets-vault.yaml", planted("nested-resources", response=(on_list(_nested_resources),))
+    )
+    found = verdicts(result)
+    assert "error" not in found, result.failure_text()
+    importing = [step for step in result.steps if step.event == "import_users"]
+    assert importing and importing[0].verdict == "failed"
+    assert "Resources are not all resource objects (RFC 7644 §3.4.2)" in " ".join(
+        [*importing[0].failures, importing[0].okta_message or ""]
+    ), importing[0]
