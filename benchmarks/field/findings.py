@@ -41,14 +41,15 @@ def fuzz_table(doc):
         kind = entry["id"].split(".")[-1] if entry["id"].count(".") >= 2 else entry["verdict"]
         print(f"| {n} | {entry['verdict']} | {area} | {kind} | {cell(entry['title'])} |")
     for entry in doc["entries"]:
-        answers = (entry.get("details") or {}).get("answers")
-        if answers:
-            fives = [a for a in answers if str(a.get("status", "")).startswith("5")]
-            if fives:
-                shown = ", ".join(
-                    f"{a.get('shape')} → {a.get('status')}: {a.get('count')}" for a in fives
-                )
-                print(f"\n5xx answers seen by {entry.get('area')}: {cell(shown, 400)}")
+        answers = (entry.get("details") or {}).get("answers") or {}
+        fives = [
+            f"{shape} → {status}: {count}"
+            for shape, statuses in answers.items()
+            for status, count in statuses.items()
+            if str(status).startswith("5")
+        ]
+        if fives:
+            print(f"\n5xx answers seen by {entry.get('area')}: {cell(', '.join(fives), 400)}")
     print()
 
 

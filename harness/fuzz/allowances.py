@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.conformance.discovery import Discovery
-from harness.scim.schema import READ_ONLY, ResourceType
+from harness.scim.schema import IMMUTABLE, READ_ONLY, ResourceType
 
 JsonDict = dict[str, Any]
 #: Where a value lives: (extension URN or None, attribute, sub-attribute or None), lower case.
@@ -202,3 +202,37 @@ def declared_by(found: Discovery) -> frozenset[tuple[str, str]] | None:
         (_key(urn), _key(name)) for urn, names in (found.schemas or {}).items() for name in names
     }
     return frozenset(pairs) or None
+
+
+def ignored_at_creation(resource_type: ResourceType, model: JsonDict, answer: Any) -> JsonDict:
+    """``model`` (what the client POSTed, as the core stores it) without the values the
+    POST answer leaves out: RFC 7644 §3.3 — "the server is free to alter and/or ignore
+    POSTed content" — so a value ignored at creation is not expected later. (Whether a
+    target keeps what its ``/Schemas`` declares is ``scim-harness run``'s check
+    ``users.create.declared``, not a fuzz finding.)"""
+    if not isinstance(answer, Mapping):
+        return model
+    kept = assigned(resource_type, answer)
+    out = model
+    for site in set(sites(resource_type, model)) - kept:  # "" as well (RFC 7643 §2.5)
+        out = _without(out, site)
+    return out
+
+
+def declared_unchangeable(
+    found: Discovery, resource_type: ResourceType, before: JsonDict, after: JsonDict
+) -> list[str]:
+    """The attributes a write changes from ``before`` to ``after`` that the target's
+    ``/Schemas`` declares ``immutable`` or ``readOnly`` (RFC 7643 §2.2: such an
+    attribute "SHALL NOT be updated"; RFC 7644 §3.12 Table 9 ``mutability``)."""
+    old, new = sites(resource_type, before), sites(resource_type, after)
+    out = []
+    for site in set(old) | set(new):
+        if old.get(site) == new.get(site):
+            continue
+        container, name, _ = site
+        urn = container or resource_type.schema.id
+        declared = (found.attributes(urn) or {}).get(name)
+        if declared is not None and declared.mutability in (IMMUTABLE, READ_ONLY):
+            out.append(name if container is None else f"{container}:{name}")
+    return sorted(set(out))

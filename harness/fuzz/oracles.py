@@ -33,7 +33,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from harness.client import ScimResponse
-from harness.fuzz.allowances import Site, assigned, only
+from harness.fuzz.allowances import Site, assigned, declared_unchangeable, only
 from harness.fuzz.findings import Finding, ReplayStep
 from harness.fuzz.readings import alternatives
 from harness.fuzz.target import (
@@ -648,8 +648,16 @@ def patch_oracle(
     # A refusal is conformant if the strict core refuses under either §3.5.2.3 reading.
     stricts = [core_patch(pre, body, resource_type, c) for c in _readings(STRICT)]
     strict = next((r for r in stricts if isinstance(r, ScimError)), stricts[0])
-    refusable = answer.status in (409, 412, 428) or (
-        not isinstance(strict, ScimError) and _store_may_refuse(target, resource_type, strict)
+    refusable = (
+        answer.status in (409, 412, 428)
+        or (not isinstance(strict, ScimError) and _store_may_refuse(target, resource_type, strict))
+        or (
+            # The target's own schema makes the attribute unchangeable (RFC 7643 §2.2).
+            answer.status == 400
+            and _scim_type(answer) == "mutability"
+            and not isinstance(strict, ScimError)
+            and bool(declared_unchangeable(target.discovery, resource_type, pre, strict))
+        )
     )
     if not isinstance(strict, ScimError) and not refusable:
         expected_text = json.dumps(target.template(_visible(strict, resource_type)))

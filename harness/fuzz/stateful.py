@@ -61,7 +61,7 @@ from hypothesis.stateful import (
 )
 
 from harness.client import ScimResponse
-from harness.fuzz.allowances import Site, assigned
+from harness.fuzz.allowances import Site, assigned, declared_unchangeable, ignored_at_creation
 from harness.fuzz.findings import Finding, FindingsFailed, ReplayStep
 from harness.fuzz.oracles import LENIENT, STRICT, core_patch, differences, invariants
 from harness.fuzz.patches import invalid_patch_bodies, patch_bodies
@@ -289,7 +289,8 @@ class ScimStateMachine(RuleBasedStateMachine):
         if resource_id is None:
             self.fail(("id-unstable", "RFC 7643 §3.1"), f"POST /{endpoint} returned no id")
             return None
-        self._set(endpoint, resource_id, verdict.result)
+        model = ignored_at_creation(resource_type, verdict.result, response.body)
+        self._set(endpoint, resource_id, model)
         self._compare_body(endpoint, resource_id, response, "the POST answer")
         return resource_id
 
@@ -330,6 +331,20 @@ class ScimStateMachine(RuleBasedStateMachine):
             response.status == 409
             and expected.result is not None
             and self._conflicts(endpoint, expected.result, resource_id)
+        ) or (
+            # An attribute the target's /Schemas declares immutable or readOnly (RFC 7643
+            # §2.2; RFC 7644 §3.5.1 "400 ... with a scimType of mutability").
+            response.status == 400
+            and _scim_type_of(response) == "mutability"
+            and expected.result is not None
+            and bool(
+                declared_unchangeable(
+                    self.target.discovery,
+                    resource_type_of(endpoint),
+                    self.model[(endpoint, resource_id)],
+                    expected.result,
+                )
+            )
         )
         self._checked(response, _write_expect(expected, response, conflict))
         if response.ok:
@@ -708,3 +723,9 @@ __all__ = [
     "run_machine",
     "run_stateful",
 ]
+
+
+def _scim_type_of(response: ScimResponse) -> str | None:
+    body = response.body
+    found = body.get("scimType") if isinstance(body, dict) else None
+    return found if isinstance(found, str) else None

@@ -194,8 +194,9 @@ def _declare_required(request: HttpRequest, response: HttpResponse, context: Fau
 def _refuse_without_required(request: HttpRequest, context: FaultContext) -> Any:
     """A User written without an attribute the server declares required is refused
     with 400 invalidValue (RFC 7644 §3.12), as the server's schema says it must be."""
-    writes = request.method == "POST" or (request.method == "PUT" and item_of(request.path))
-    if not writes or collection_of(request.path) != "Users":
+    item = item_of(request.path)
+    posted = request.method == "POST" and collection_of(request.path) == "Users"
+    if not (posted or (request.method == "PUT" and item and item[0] == "Users")):
         return request
     body = request.json()
     missing = [n for n in DECLARED_REQUIRED if not isinstance(body, dict) or not body.get(n)]
@@ -210,4 +211,78 @@ def required_attributes_app() -> FaultyApp:
         "declares-more-required",
         request=(_refuse_without_required,),
         response=(_declare_required,),
+    )
+
+
+def _group_name_immutable(
+    request: HttpRequest, response: HttpResponse, context: FaultContext
+) -> Any:
+    """``/Schemas`` declares Group.displayName immutable (mlflow-oidc-auth 11.0.2)."""
+    if request.method != "GET" or "/Schemas" not in request.path or response.status != 200:
+        return response
+    body = response.json()
+    schemas = body.get("Resources", [body]) if isinstance(body, dict) else []
+    for schema in schemas:
+        if isinstance(schema, dict) and schema.get("id", "").endswith(":Group"):
+            for attribute in schema.get("attributes", []):
+                if attribute.get("name") == "displayName":
+                    attribute["mutability"] = "immutable"
+    return response.with_json(body)
+
+
+def _touches_display_name(body: Any) -> bool:
+    for op in (body.get("Operations") or []) if isinstance(body, dict) else []:
+        path = str(op.get("path") or "") if isinstance(op, dict) else ""
+        value = op.get("value") if isinstance(op, dict) else None
+        if path.lower().startswith("displayname") or (
+            not path and isinstance(value, dict) and "displayName" in value
+        ):
+            return True
+    return False
+
+
+async def _keep_group_names(request: HttpRequest, call: Call, context: FaultContext) -> Any:
+    """A Group's displayName never changes once set: 400 ``mutability`` (RFC 7644 §3.5.1,
+    §3.5.2 for an immutable attribute); the reference server underneath stores the rest."""
+    names = context.remembered("group-names")
+    found = item_of(request.path)
+    if found and found[0] == "Groups" and request.method in ("PUT", "PATCH"):
+        body = request.json()
+        old = names.get(found[1])
+        new = body.get("displayName") if isinstance(body, dict) else None
+        if (request.method == "PUT" and old is not None and new != old) or (
+            request.method == "PATCH" and _touches_display_name(body)
+        ):
+            return scim_error(400, "mutability", "displayName is immutable")
+    response = await call(request)
+    if request.method == "POST" and collection_of(request.path) == "Groups":
+        created = response.json()
+        if response.status == 201 and isinstance(created, dict):
+            names[str(created.get("id"))] = created.get("displayName")
+    return response
+
+
+def _ignore_name_parts(request: HttpRequest, context: FaultContext) -> Any:
+    """POST /Users keeps ``name.formatted`` only (RFC 7644 §3.3: the server may ignore
+    POSTed content; the answer shows what it kept)."""
+    if request.method == "POST" and collection_of(request.path) == "Users":
+        body = request.json()
+        name = body.get("name") if isinstance(body, dict) else None
+        if isinstance(name, dict):
+            kept = {k: v for k, v in name.items() if k == "formatted"}
+            body = (
+                {**body, "name": kept} if kept else {k: v for k, v in body.items() if k != "name"}
+            )
+            return request.with_json(body)
+    return request
+
+
+def schema_bound_app() -> FaultyApp:
+    """mlflow-oidc-auth's habits that its /Schemas and RFC 7644 §3.3 allow: Group names
+    declared immutable and refused with 400 mutability, name parts ignored on POST."""
+    return variant_app(
+        "schema-bound",
+        request=(_ignore_name_parts,),
+        response=(_group_name_immutable,),
+        exchange=(_keep_group_names,),
     )

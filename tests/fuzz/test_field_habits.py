@@ -19,6 +19,7 @@ from tests.fuzz.servers import (
     no_sw_app,
     refusing_app,
     required_attributes_app,
+    schema_bound_app,
     soft_delete_app,
 )
 
@@ -149,3 +150,42 @@ def test_a_population_the_server_refuses_entirely_is_an_error_not_a_pass() -> No
     assert prop.error and "refused every User of the population" in prop.error, prop.error
     assert "POST /Users refused with 400" in prop.error
     assert result.exit_code == 1
+
+
+@pytest.mark.parametrize("name", ["patch-groups", "patch-users", "stateful"])
+def test_what_the_schema_and_rfc_7644_3_3_allow_is_no_finding(name: str) -> None:
+    """A Group name the target's /Schemas declares immutable may be refused with 400
+    mutability (RFC 7643 §2.2, RFC 7644 §3.5.1-§3.5.2); name parts a POST ignores
+    (RFC 7644 §3.3) are not expected afterwards."""
+    examples = 15 if name == "stateful" else 60
+    options = CampaignOptions(
+        app=schema_bound_app(), token=TOKEN, seed=11, properties=[name], max_examples=examples
+    )
+    result = run_campaign(options)
+    (prop,) = result.properties
+    assert prop.error is None, prop.error
+    assert result.findings == [], "\n\n".join(f.text() for f in result.findings)
+
+
+def test_a_rename_refused_for_a_declared_immutable_name_is_no_patch_finding() -> None:
+    """The PATCH oracle reads the target's declared mutability (mlflow-oidc-auth's Group
+    displayName): 400 mutability to a rename is what RFC 7644 §3.5.2 asks of it."""
+    from harness.fuzz.oracles import patch_oracle
+    from harness.fuzz.target import FuzzTarget
+    from harness.scim.schema import PATCH_OP_URN
+
+    target = FuzzTarget.for_app(schema_bound_app(), TOKEN)
+    target.discover()
+    rename = {
+        "schemas": [PATCH_OP_URN],
+        "Operations": [{"op": "replace", "path": "displayName", "value": "renamed"}],
+    }
+    with target.example():
+        _, group_id = target.create(
+            "Groups", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                       "displayName": f"{target.prefix}immutable"},
+        )  # fmt: skip
+        assert group_id is not None
+        assert patch_oracle(target, "Groups", group_id, rename) == []
+    target.cleanup()
+    target.close()
