@@ -219,12 +219,14 @@ def ignored_at_creation(resource_type: ResourceType, model: JsonDict, answer: An
     return out
 
 
-def declared_unchangeable(
+def not_writable(
     found: Discovery, resource_type: ResourceType, before: JsonDict, after: JsonDict
 ) -> list[str]:
-    """The attributes a write changes from ``before`` to ``after`` that the target's
-    ``/Schemas`` declares ``immutable`` or ``readOnly`` (RFC 7643 §2.2: such an
-    attribute "SHALL NOT be updated"; RFC 7644 §3.12 Table 9 ``mutability``)."""
+    """The attributes a write changes from ``before`` to ``after`` that the target may
+    refuse to change, by its own ``/Schemas``: declared ``immutable`` or ``readOnly``
+    (RFC 7643 §2.2: they "SHALL NOT be updated"; RFC 7644 §3.5.1, §3.12 ``mutability``),
+    or not declared at all by a schema it does describe (RFC 7644 §3.5.2: a path the
+    schema does not define is a 400)."""
     old, new = sites(resource_type, before), sites(resource_type, after)
     out = []
     for site in set(old) | set(new):
@@ -232,7 +234,10 @@ def declared_unchangeable(
             continue
         container, name, _ = site
         urn = container or resource_type.schema.id
-        declared = (found.attributes(urn) or {}).get(name)
-        if declared is not None and declared.mutability in (IMMUTABLE, READ_ONLY):
+        attributes = found.attributes(urn)
+        if attributes is None:
+            continue  # the schema is not described: nothing to go by
+        declared = attributes.get(name)
+        if declared is None or declared.mutability in (IMMUTABLE, READ_ONLY):
             out.append(name if container is None else f"{container}:{name}")
     return sorted(set(out))

@@ -33,7 +33,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from harness.client import ScimResponse
-from harness.fuzz.allowances import Site, assigned, declared_unchangeable, only
+from harness.fuzz.allowances import Site, assigned, not_writable, only
 from harness.fuzz.findings import Finding, ReplayStep
 from harness.fuzz.readings import alternatives
 from harness.fuzz.target import (
@@ -611,7 +611,10 @@ def patch_oracle(
             )
             return findings
         judged = _client_set(resource_type, drawn_on, body, compat)
-        verdict, diff = _closest(resource_type, readings, after.body, judged)
+        # Attributes the target's /Schemas does not declare may be dropped (allowances).
+        kept = [target.allowances.expected(resource_type, reading) for reading in readings]
+        served = target.allowances.expected(resource_type, after.body)
+        verdict, diff = _closest(resource_type, kept, served, judged)
         expected_text = json.dumps(target.template(_visible(verdict, resource_type)))
         if diff:
             findings.append(
@@ -652,11 +655,11 @@ def patch_oracle(
         answer.status in (409, 412, 428)
         or (not isinstance(strict, ScimError) and _store_may_refuse(target, resource_type, strict))
         or (
-            # The target's own schema makes the attribute unchangeable (RFC 7643 §2.2).
+            # The target's own schema makes the attribute unchangeable (RFC 7643 §2.2)
+            # or does not define it (RFC 7644 §3.5.2).
             answer.status == 400
-            and _scim_type(answer) == "mutability"
             and not isinstance(strict, ScimError)
-            and bool(declared_unchangeable(target.discovery, resource_type, pre, strict))
+            and bool(not_writable(target.discovery, resource_type, pre, strict))
         )
     )
     if not isinstance(strict, ScimError) and not refusable:

@@ -37,7 +37,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from harness.scim.expr import And, Compare, Filter, Not, Or, Present, ValuePath, rewrite
+from harness.scim.expr import (
+    And,
+    AttrPath,
+    Compare,
+    Filter,
+    Not,
+    Or,
+    Present,
+    ValuePath,
+    rewrite,
+)
 from harness.scim.filters import matches
 from harness.scim.schema import (
     COMMON_ATTRIBUTES,
@@ -119,7 +129,18 @@ def _nfc_literals(expr: Filter) -> Filter:
 # ---------------------------------------------------------------------------
 
 
-def known_true(expr: Filter) -> Filter:
+def _assigned(path: AttrPath, resource_type: ResourceType | None) -> Filter:
+    """``path pr`` on the value a comparison reads: ``emails eq "x"`` compares
+    ``emails.value`` (RFC 7644 §3.4.2.2), so a phone number without a value is
+    unassigned for it even though the element is there."""
+    if resource_type is not None and path.sub_attr is None:
+        ref = resource_type.resolve(path.urn, path.attr)
+        if ref is not None and ref.attribute.is_complex and ref.attribute.sub("value"):
+            return Present(AttrPath(path.urn, path.attr, "value"))
+    return Present(path)
+
+
+def known_true(expr: Filter, resource_type: ResourceType | None = None) -> Filter:
     """A two-valued filter true exactly where ``expr`` is *true* in three-valued logic,
     a comparison with an unassigned attribute being unknown (SQL's NULL).
 
@@ -129,30 +150,30 @@ def known_true(expr: Filter) -> Filter:
     """
     match expr:
         case Compare(path, "ne", literal) if literal is not None:
-            return And(Present(path), expr)
+            return And(_assigned(path, resource_type), expr)
         case And(left, right):
-            return And(known_true(left), known_true(right))
+            return And(known_true(left, resource_type), known_true(right, resource_type))
         case Or(left, right):
-            return Or(known_true(left), known_true(right))
+            return Or(known_true(left, resource_type), known_true(right, resource_type))
         case Not(inner):
-            return known_false(inner)
+            return known_false(inner, resource_type)
         case ValuePath(path, inner):
-            return ValuePath(path, known_true(inner))
+            return ValuePath(path, known_true(inner))  # relative paths inside
     return expr
 
 
-def known_false(expr: Filter) -> Filter:
+def known_false(expr: Filter, resource_type: ResourceType | None = None) -> Filter:
     """A two-valued filter true exactly where ``expr`` is *false* in three-valued logic
     (neither true nor unknown): a comparison is false only on an assigned value."""
     match expr:
         case Compare(path, _, literal) if literal is not None:
-            return And(Present(path), Not(known_true(expr)))
+            return And(_assigned(path, resource_type), Not(known_true(expr, resource_type)))
         case And(left, right):
-            return Or(known_false(left), known_false(right))
+            return Or(known_false(left, resource_type), known_false(right, resource_type))
         case Or(left, right):
-            return And(known_false(left), known_false(right))
+            return And(known_false(left, resource_type), known_false(right, resource_type))
         case Not(inner):
-            return known_true(inner)
+            return known_true(inner, resource_type)
         case ValuePath(path, inner):  # no value of ``path`` for which ``inner`` may hold
             return Not(ValuePath(path, Not(known_false(inner))))
     return Not(expr)  # ``pr`` and ``eq null`` are never unknown
@@ -192,7 +213,7 @@ READINGS: tuple[Reading, ...] = (
         "unknown-on-unassigned",
         "RFC 7644 §3.4.2.2 does not say what ne/not yield on an unassigned attribute; "
         "SQL-backed providers read it as unknown (three-valued logic)",
-        lambda e, items, rt: (known_true(e), items, rt),
+        lambda e, items, rt: (known_true(e, rt), items, rt),
     ),
     Reading(
         "nfc",

@@ -61,7 +61,7 @@ from hypothesis.stateful import (
 )
 
 from harness.client import ScimResponse
-from harness.fuzz.allowances import Site, assigned, declared_unchangeable, ignored_at_creation
+from harness.fuzz.allowances import Site, assigned, ignored_at_creation, not_writable
 from harness.fuzz.findings import Finding, FindingsFailed, ReplayStep
 from harness.fuzz.oracles import LENIENT, STRICT, core_patch, differences, invariants
 from harness.fuzz.patches import invalid_patch_bodies, patch_bodies
@@ -333,12 +333,12 @@ class ScimStateMachine(RuleBasedStateMachine):
             and self._conflicts(endpoint, expected.result, resource_id)
         ) or (
             # An attribute the target's /Schemas declares immutable or readOnly (RFC 7643
-            # §2.2; RFC 7644 §3.5.1 "400 ... with a scimType of mutability").
+            # §2.2; RFC 7644 §3.5.1 "400 ... with a scimType of mutability"), or does
+            # not define (RFC 7644 §3.5.2).
             response.status == 400
-            and _scim_type_of(response) == "mutability"
             and expected.result is not None
             and bool(
-                declared_unchangeable(
+                not_writable(
                     self.target.discovery,
                     resource_type_of(endpoint),
                     self.model[(endpoint, resource_id)],
@@ -723,9 +723,3 @@ __all__ = [
     "run_machine",
     "run_stateful",
 ]
-
-
-def _scim_type_of(response: ScimResponse) -> str | None:
-    body = response.body
-    found = body.get("scimType") if isinstance(body, dict) else None
-    return found if isinstance(found, str) else None

@@ -286,3 +286,36 @@ def schema_bound_app() -> FaultyApp:
         response=(_group_name_immutable,),
         exchange=(_keep_group_names,),
     )
+
+
+def _undeclare_name(request: HttpRequest, response: HttpResponse, context: FaultContext) -> Any:
+    """``/Schemas`` describes User without ``name`` (open-webui 0.12.4 declares four
+    attributes), Group without ``externalId``."""
+    if request.method != "GET" or "/Schemas" not in request.path or response.status != 200:
+        return response
+    body = response.json()
+    gone = {"User": "name", "Group": "externalId"}
+    for schema in body.get("Resources", [body]) if isinstance(body, dict) else []:
+        kind = str(schema.get("id", "")).rpartition(":")[2] if isinstance(schema, dict) else ""
+        if kind in gone:
+            schema["attributes"] = [
+                a for a in schema.get("attributes", []) if a.get("name") != gone[kind]
+            ]
+    return response.with_json(body)
+
+
+def _refuse_name_patch(request: HttpRequest, context: FaultContext) -> Any:
+    if request.method == "PATCH" and (item_of(request.path) or ("",))[0] == "Users":
+        body = request.json()
+        for op in body.get("Operations", []) if isinstance(body, dict) else []:
+            if isinstance(op, dict) and str(op.get("path", "")).lower().startswith("name"):
+                return scim_error(400, "invalidPath", "name is not an attribute here")
+    return request
+
+
+def undeclared_attributes_app() -> FaultyApp:
+    """open-webui's habits its /Schemas allows: a PATCH of an undeclared attribute
+    refused with 400 (RFC 7644 §3.5.2)."""
+    return variant_app(
+        "undeclared-attributes", request=(_refuse_name_patch,), response=(_undeclare_name,)
+    )

@@ -189,3 +189,24 @@ def test_a_rename_refused_for_a_declared_immutable_name_is_no_patch_finding() ->
         assert patch_oracle(target, "Groups", group_id, rename) == []
     target.cleanup()
     target.close()
+
+
+def test_a_patch_of_an_attribute_the_schema_does_not_define_may_be_refused() -> None:
+    """open-webui answers 400 to ``remove name``, an attribute its /Schemas does not
+    declare on User: RFC 7644 §3.5.2 makes an undefined path a 400, no finding."""
+    from harness.fuzz.oracles import patch_oracle
+    from harness.fuzz.target import FuzzTarget
+    from harness.scim.schema import PATCH_OP_URN, USER_URN
+    from tests.fuzz.servers import undeclared_attributes_app
+
+    target = FuzzTarget.for_app(undeclared_attributes_app(), TOKEN)
+    target.discover()
+    remove = {"schemas": [PATCH_OP_URN], "Operations": [{"op": "remove", "path": "name"}]}
+    with target.example():
+        body = {"schemas": [USER_URN], "userName": f"{target.prefix}ann",
+                "name": {"givenName": "Ann"}}  # fmt: skip
+        _, user_id = target.create("Users", body)
+        assert user_id is not None
+        assert patch_oracle(target, "Users", user_id, remove) == []
+    target.cleanup()
+    target.close()

@@ -92,10 +92,11 @@ def test_unknown_on_unassigned_reads_ne_and_not_in_three_valued_logic() -> None:
     """RFC 7644 §3.4.2.2 is silent on ``ne``/``not`` over an unassigned attribute: the core
     says true, a SQL store says unknown; only the unassigned resource's answer changes."""
     with_email = {"id": "u1", "userName": "a", "emails": [{"value": "a@x"}], "title": "t"}
-    without = {"id": "u2", "userName": "b"}
+    without = {"id": "u2", "userName": "b", "phoneNumbers": [{"type": "work"}]}
     listing = [with_email, without]
     cases = {
         'emails ne "b@x"': (["u1", "u2"], ["u1"]),
+        'phoneNumbers ne "1"': (["u1", "u2"], []),  # compares phoneNumbers.value
         'not (title eq "z")': (["u1", "u2"], ["u1"]),
         'not (title eq "t")': (["u2"], []),
         'not (title eq "z" or userName eq "b")': (["u1"], ["u1"]),
