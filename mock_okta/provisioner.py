@@ -379,6 +379,13 @@ class Provisioner:
         while True:
             page = self._list(path, startIndex=start, count=self.app.settings.page_size)
             items = page.get("Resources") or []
+            if not all(isinstance(item, dict) for item in items):
+                # An import reads each item as a resource (RFC 7644 §3.4.2: "Resources"
+                # is a list of resource objects); reading on would crash or link nothing.
+                raise _Failed(
+                    f"GET {path} answered a ListResponse whose Resources are not all "
+                    "resource objects (RFC 7644 §3.4.2)"
+                )
             resources += items
             per_page = page.get("itemsPerPage", len(items))
             if not isinstance(per_page, int) or per_page <= 0:
@@ -428,18 +435,7 @@ class Provisioner:
         return matches[0] if matches else None
 
     def _list(self, path: str, **params: str | int) -> dict[str, Any]:
-        """One page of a listing; a page whose ``Resources`` are not resources fails the
-        step like any unreadable answer (RFC 7644 §3.4.2: "Resources" is a list of
-        resource objects), where reading on would crash or match nothing."""
         body: dict[str, Any] = self._send(Kind.LIST, "GET", f"{path}?{wire.query(**params)}").body
-        items = body.get("Resources")
-        if items is not None and (
-            not isinstance(items, list) or not all(isinstance(item, dict) for item in items)
-        ):
-            raise _Failed(
-                f"GET {path} answered a ListResponse whose Resources are not all resource "
-                "objects (RFC 7644 §3.4.2)"
-            )
         return body
 
 
