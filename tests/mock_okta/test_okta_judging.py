@@ -412,7 +412,7 @@ def test_a_given_user_the_server_refuses_blocks_the_scenario(
     assert {step.verdict for step in result.steps} == {"blocked"}
     text = result.failure_text()
     assert text.count("blocked —") == 1  # one line for the steps the setup blocked
-    assert "/work/" not in text and "mock_okta/scenarios/oin-spec-test.yaml" in text
+    assert str(SCENARIOS) not in text and "mock_okta/scenarios/oin-spec-test.yaml" in text
 
 
 def _nested_resources(body: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
