@@ -5,18 +5,11 @@ output directory, one section per server, for triage in docs/field-results.md.
 Usage: findings.py OUTDIR [SERVER...]
 """
 
-import json
 import os
 import sys
 from collections import Counter
 
-
-def load(path):
-    try:
-        with open(path) as fh:
-            return json.load(fh)
-    except (OSError, ValueError):
-        return None
+from table import load  # the same script directory: one reader of a report file
 
 
 def cell(text, limit=160):

@@ -236,8 +236,7 @@ def minimal(
     whatever the target declares required."""
     out = {"schemas": [CORE_SCHEMA[endpoint]]}
     out.update({key: body[key] for key in MINIMAL_KEYS[endpoint] if key in body})
-    _fill_required(out, found.attributes(CORE_SCHEMA[endpoint]) or {}, fresh)
-    return with_required_extensions(endpoint, out, found, fresh)
+    return with_required(endpoint, out, found, fresh)
 
 
 # --------------------------------------------------------------------------
